@@ -1,0 +1,69 @@
+/**
+ * Every error this library raises or emits is a {@link KafkaLogError} with a stable
+ * `code` (public API: match on it, not on messages), `retriable`, and an optional `cause`.
+ */
+export class KafkaLogError extends Error {
+  static readonly code: string = 'KLT_ERROR'
+  readonly code: string
+  readonly retriable: boolean
+
+  constructor (message: string, options: { cause?: unknown, retriable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = new.target.code
+    this.retriable = options.retriable ?? false
+  }
+}
+
+/** An option has a wrong value; thrown by the constructor, never later. */
+export class ConfigError extends KafkaLogError {
+  static override readonly code = 'KLT_INVALID_OPTIONS'
+  /** Path of the bad option, e.g. `rdkafka.linger.ms`. */
+  readonly option: string
+
+  constructor (option: string, message: string, options: { cause?: unknown } = {}) {
+    super(`invalid option ${option}: ${message}`, options)
+    this.option = option
+  }
+}
+
+/** The broker could not be reached within `connectTimeoutMs`. */
+export class ConnectError extends KafkaLogError {
+  static override readonly code = 'KLT_CONNECT_TIMEOUT'
+}
+
+/** A record was dropped because the buffer was full (emitted with `'drop'`, never thrown). */
+export class BufferFullError extends KafkaLogError {
+  static override readonly code = 'KLT_BUFFER_FULL'
+}
+
+/** Kafka refused or timed out a record; `cause` holds the librdkafka error. */
+export class DeliveryError extends KafkaLogError {
+  static override readonly code = 'KLT_DELIVERY_FAILED'
+}
+
+/** `flush()`/`close()` ran out of time with records still pending. */
+export class FlushTimeoutError extends KafkaLogError {
+  static override readonly code = 'KLT_FLUSH_TIMEOUT'
+  readonly pending: number
+
+  constructor (message: string, pending: number) {
+    super(message, { retriable: true })
+    this.pending = pending
+  }
+}
+
+/** The producer was closed. */
+export class ClosedError extends KafkaLogError {
+  static override readonly code = 'KLT_CLOSED'
+}
+
+/** A record could not be encoded (e.g. a throwing getter), or is not a loggable value. */
+export class BadRecordError extends KafkaLogError {
+  static override readonly code = 'KLT_BAD_RECORD'
+}
+
+/** node-rdkafka could not be loaded in this thread (it is not context-aware). */
+export class NativeLoadError extends KafkaLogError {
+  static override readonly code = 'KLT_NATIVE_LOAD'
+}

@@ -1,0 +1,186 @@
+import type { Writable } from 'node:stream'
+import { ConfigError } from './errors'
+
+/** Anything `write()` accepts: a serialized line (string/Buffer) or a record object. */
+export type LogInput = string | Buffer | Record<string, unknown>
+
+/** A record's fields, as seen by topic/key functions (parsed lazily for lines). */
+export type LogFields = Record<string, unknown>
+
+export type TopicOption = string | ((fields: LogFields) => string)
+/** `'none'`, `'hostname'`, a field path such as `'req.id'`, or a function. */
+export type KeyOption = string | ((fields: LogFields) => string | Buffer | null | undefined)
+export type Compression = 'lz4' | 'zstd' | 'gzip' | 'snappy' | 'none'
+export type OverflowPolicy = 'block' | 'dropNewest' | 'dropOldest'
+export type RdkafkaValue = string | number | boolean
+
+/** Options of {@link KafkaLogProducer}. Only `brokers` and `topic` are required. */
+export interface KafkaLogOptions {
+  /** Bootstrap brokers: `'host:port,host:port'` or an array. */
+  brokers: string | string[]
+  /** A topic, a template such as `logs.{service}.{level}`, or a function of the record. */
+  topic: TopicOption
+  /** Partition key: `'none'` (default), `'hostname'`, a field path such as `'req.id'`, or a function. */
+  key?: KeyOption
+  /** Default `'lz4'`. */
+  compression?: Compression
+  /** Default `'all'`. */
+  acks?: 'all' | 0 | 1
+  /** Idempotent producer (no duplicates on retry). Default true; needs acks `'all'`. */
+  idempotence?: boolean
+  /** librdkafka `linger.ms`. Default 5. */
+  lingerMs?: number
+  /** librdkafka `batch.num.messages`. Default 10000. */
+  batchMessages?: number
+  /** Bound of the in-process buffer, in bytes of record values. Default 64 MiB. */
+  maxBufferBytes?: number
+  /** Bound of the in-process buffer, in records. Default 100000. */
+  maxBufferMessages?: number
+  /** What happens when a bound is reached. Default `'dropOldest'`. */
+  overflow?: OverflowPolicy
+  /** Where dropped or failed records go instead (a writable stream or a file path). */
+  fallback?: Writable | string
+  /** Headers added to every record. */
+  headers?: Record<string, string>
+  /** Any librdkafka property, passed through (TLS, SASL, client.id, ...). */
+  rdkafka?: Record<string, RdkafkaValue>
+  /** Give up connecting (emit `'error'`, drop what was buffered) after this long. Default 30000. */
+  connectTimeoutMs?: number
+  /** Default timeout of `flush()` and `close()`. Default 5000. */
+  flushTimeoutMs?: number
+  /** How long librdkafka retries one record before reporting it failed. Default 120000. */
+  messageTimeoutMs?: number
+}
+
+/** Options after validation and defaults: frozen, never the caller's object. */
+export interface ResolvedOptions {
+  readonly brokers: string
+  readonly topic: TopicOption
+  readonly key: KeyOption
+  readonly compression: Compression
+  readonly acks: 'all' | 0 | 1
+  readonly idempotence: boolean
+  readonly lingerMs: number
+  readonly batchMessages: number
+  readonly maxBufferBytes: number
+  readonly maxBufferMessages: number
+  readonly overflow: OverflowPolicy
+  readonly fallback: Writable | string | undefined
+  readonly headers: Readonly<Record<string, string>>
+  readonly rdkafka: Readonly<Record<string, RdkafkaValue>>
+  readonly connectTimeoutMs: number
+  readonly flushTimeoutMs: number
+  readonly messageTimeoutMs: number
+}
+
+const KNOWN = new Set(['brokers', 'topic', 'key', 'compression', 'acks', 'idempotence', 'lingerMs', 'batchMessages',
+  'maxBufferBytes', 'maxBufferMessages', 'overflow', 'fallback', 'headers', 'rdkafka', 'connectTimeoutMs',
+  'flushTimeoutMs', 'messageTimeoutMs'])
+const COMPRESSIONS: readonly Compression[] = ['lz4', 'zstd', 'gzip', 'snappy', 'none']
+const OVERFLOWS: readonly OverflowPolicy[] = ['block', 'dropNewest', 'dropOldest']
+// Kafka topic names: 1-249 chars of [a-zA-Z0-9._-]. Template placeholders are checked per record.
+const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/
+const TEMPLATE_RE = /^(?:[a-zA-Z0-9._-]|\{[a-zA-Z0-9_.$-]+\})+$/
+
+/** Show a value in an error without leaking anything long or secret-looking. */
+export function describeValue (value: unknown): string {
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value)
+  if (value === null || typeof value !== 'object') return String(value)
+  return Array.isArray(value) ? 'an array' : 'an object'
+}
+
+function fail (option: string, value: unknown, expected: string): never {
+  throw new ConfigError(option, `got ${describeValue(value)}, expected ${expected}`)
+}
+
+function positiveInt (opts: Record<string, unknown>, name: string, dflt: number, min = 1): number {
+  const v = opts[name]
+  if (v === undefined) return dflt
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(name, v, `an integer >= ${min}`)
+  return v
+}
+
+function oneOf<T> (opts: Record<string, unknown>, name: string, allowed: readonly T[], dflt: T): T {
+  const v = opts[name]
+  if (v === undefined) return dflt
+  if (!allowed.includes(v as T)) fail(name, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`)
+  return v as T
+}
+
+function resolveBrokers (v: unknown): string {
+  const list: unknown[] | undefined = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v as unknown[] : undefined
+  const expected = "'host:port' or a list of them, e.g. '127.0.0.1:9092,10.0.0.2:9092'"
+  if (list === undefined || list.length === 0) fail('brokers', v, expected)
+  const parts = list.map((b) => (typeof b === 'string' ? b.trim() : b))
+  for (const b of parts) {
+    if (typeof b !== 'string' || !/^[^\s:,]+:\d{1,5}$/.test(b)) fail('brokers', v, expected)
+  }
+  return parts.join(',')
+}
+
+function resolveTopic (v: unknown): TopicOption {
+  if (typeof v === 'function') return v as (fields: LogFields) => string
+  if (typeof v === 'string' && (TOPIC_RE.test(v) || TEMPLATE_RE.test(v))) return v
+  fail('topic', v, 'a topic name of [a-zA-Z0-9._-], a template such as "logs.{service}", or a function')
+}
+
+function resolveKey (v: unknown): KeyOption {
+  if (v === undefined) return 'none'
+  if (typeof v === 'function') return v as KeyOption
+  if (typeof v === 'string' && /^[^.\s]+(\.[^.\s]+)*$/.test(v)) return v
+  fail('key', v, "'none', 'hostname', a field path such as 'req.id', or a function")
+}
+
+function resolveRecord<T> (opts: Record<string, unknown>, name: string, check: (x: unknown) => boolean, expected: string): Record<string, T> {
+  const v = opts[name]
+  if (v === undefined) return {}
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(name, v, 'an object')
+  const out: Record<string, T> = {}
+  for (const [k, x] of Object.entries(v)) {
+    if (!check(x)) throw new ConfigError(`${name}.${k}`, `got ${/pass|secret|key|token/i.test(k) ? '[redacted]' : describeValue(x)}, expected ${expected}`)
+    out[k] = x as T
+  }
+  return out
+}
+
+function resolveFallback (v: unknown): Writable | string | undefined {
+  if (v === undefined) return undefined
+  if (typeof v === 'string' && v.length > 0) return v
+  if (v !== null && typeof v === 'object' && typeof (v as Writable).write === 'function') return v as Writable
+  fail('fallback', v, 'a writable stream or a file path')
+}
+
+/** Validate once, apply defaults, return a frozen copy. Throws {@link ConfigError}. */
+export function resolveOptions (input: unknown): ResolvedOptions {
+  if (input === null || typeof input !== 'object') fail('options', input, 'an object with at least brokers and topic')
+  const opts = input as Record<string, unknown>
+  for (const k of Object.keys(opts)) {
+    if (!KNOWN.has(k)) throw new ConfigError(k, `unknown option (known: ${[...KNOWN].join(', ')}; librdkafka properties go in rdkafka: {})`)
+  }
+  const acks = opts['acks'] === undefined ? 'all' : opts['acks']
+  if (acks !== 'all' && acks !== 0 && acks !== 1) fail('acks', acks, "'all', 1 or 0")
+  const idempotence = opts['idempotence'] ?? acks === 'all'
+  if (typeof idempotence !== 'boolean') fail('idempotence', idempotence, 'a boolean')
+  if (idempotence && acks !== 'all') throw new ConfigError('idempotence', `idempotence needs acks 'all' (acks is ${acks}); set idempotence: false or acks: 'all'`)
+  return Object.freeze({
+    brokers: resolveBrokers(opts['brokers']),
+    topic: resolveTopic(opts['topic']),
+    key: resolveKey(opts['key']),
+    compression: oneOf(opts, 'compression', COMPRESSIONS, 'lz4'),
+    acks,
+    idempotence,
+    lingerMs: positiveInt(opts, 'lingerMs', 5, 0),
+    batchMessages: positiveInt(opts, 'batchMessages', 10000),
+    maxBufferBytes: positiveInt(opts, 'maxBufferBytes', 64 * 1024 * 1024, 1024),
+    maxBufferMessages: positiveInt(opts, 'maxBufferMessages', 100000),
+    overflow: oneOf(opts, 'overflow', OVERFLOWS, 'dropOldest'),
+    fallback: resolveFallback(opts['fallback']),
+    headers: Object.freeze(resolveRecord<string>(opts, 'headers', (x) => typeof x === 'string', 'a string')),
+    rdkafka: Object.freeze(resolveRecord<RdkafkaValue>(opts, 'rdkafka',
+      (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string, number or boolean')),
+    connectTimeoutMs: positiveInt(opts, 'connectTimeoutMs', 30000),
+    flushTimeoutMs: positiveInt(opts, 'flushTimeoutMs', 5000, 0),
+    messageTimeoutMs: positiveInt(opts, 'messageTimeoutMs', 120000)
+  })
+}

@@ -1,0 +1,37 @@
+/** A FIFO of records with O(1) push/shift and a running byte count. */
+export class RecordQueue<T extends { value: Buffer }> {
+  #items: Array<T | undefined> = []
+  #head = 0
+  #bytes = 0
+
+  get length (): number { return this.#items.length - this.#head }
+  get bytes (): number { return this.#bytes }
+
+  push (item: T): void {
+    this.#items.push(item)
+    this.#bytes += item.value.length
+  }
+
+  peek (): T | undefined { return this.#items[this.#head] }
+
+  shift (): T | undefined {
+    if (this.#head >= this.#items.length) return undefined
+    const item = this.#items[this.#head]
+    this.#items[this.#head++] = undefined
+    if (item) this.#bytes -= item.value.length
+    // compact once the dead prefix dominates, so memory follows the live size
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
+    }
+    return item
+  }
+
+  clear (): T[] {
+    const rest = this.#items.slice(this.#head) as T[]
+    this.#items = []
+    this.#head = 0
+    this.#bytes = 0
+    return rest
+  }
+}

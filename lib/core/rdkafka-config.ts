@@ -1,0 +1,57 @@
+import type { RdkafkaValue, ResolvedOptions } from './options'
+
+// Topic-level librdkafka properties (CONFIGURATION.md, "Topic configuration properties").
+// node-rdkafka builds the default topic config from its *second* constructor argument
+// and silently ignores these when they are given in the global one.
+const TOPIC_LEVEL = new Set([
+  'request.required.acks', 'acks', 'request.timeout.ms', 'message.timeout.ms', 'delivery.timeout.ms',
+  'queuing.strategy', 'produce.offset.report', 'partitioner', 'partitioner_cb', 'msg_order_cmp', 'opaque',
+  'compression.codec', 'compression.type', 'compression.level', 'auto.commit.enable', 'enable.auto.commit',
+  'auto.commit.interval.ms', 'auto.offset.reset', 'offset.store.path', 'offset.store.sync.interval.ms',
+  'offset.store.method', 'consume.callback.max.messages'
+])
+
+// Properties whose values must never appear in an error, a log line or a metric.
+export const SECRET_PROPERTY = /password|secret|private|credentials|sasl\.oauthbearer\.config|ssl\.key\.pem|ssl_key|token/i
+
+export interface RdkafkaConfig {
+  global: Record<string, RdkafkaValue>
+  topic: Record<string, RdkafkaValue>
+}
+
+/** Split our options plus the `rdkafka` pass-through into node-rdkafka's two config objects. */
+export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
+  const global: Record<string, RdkafkaValue> = {
+    'metadata.broker.list': o.brokers,
+    'client.id': 'kafka-log-transport',
+    'enable.idempotence': o.idempotence,
+    'compression.codec': o.compression,
+    'linger.ms': o.lingerMs,
+    'batch.num.messages': o.batchMessages,
+    dr_cb: true,
+    // surface connection problems as events rather than only in librdkafka's log
+    'socket.keepalive.enable': true
+  }
+  const topic: Record<string, RdkafkaValue> = {
+    'request.required.acks': o.acks === 'all' ? -1 : o.acks,
+    // Java-compatible: a key lands where a Java producer would put it
+    partitioner: 'murmur2_random',
+    'message.timeout.ms': o.messageTimeoutMs
+  }
+  for (const [k, v] of Object.entries(o.rdkafka)) {
+    if (TOPIC_LEVEL.has(k)) topic[k] = v
+    else global[k] = v
+  }
+  return { global, topic }
+}
+
+/** Replace secret values in a librdkafka message (e.g. "Invalid value "x" for sasl.password"). */
+export function redact (message: string, config: RdkafkaConfig): string {
+  let out = message
+  for (const conf of [config.global, config.topic]) {
+    for (const [k, v] of Object.entries(conf)) {
+      if (SECRET_PROPERTY.test(k) && typeof v === 'string' && v.length > 0) out = out.split(v).join('[redacted]')
+    }
+  }
+  return out
+}

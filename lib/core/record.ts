@@ -1,0 +1,154 @@
+import { hostname } from 'node:os'
+import { v7 as uuidv7 } from 'uuid'
+import { BadRecordError } from './errors'
+import type { KeyOption, LogFields, LogInput, ResolvedOptions, TopicOption } from './options'
+import { safeStringify } from './safe-json'
+
+/** One record ready for `produce()`. */
+export interface EncodedRecord {
+  topic: string
+  value: Buffer
+  key: string | Buffer | null
+  timestamp: number | null
+  headers: Array<Record<string, string>>
+}
+
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+const HOST = hostname()
+const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/
+const PLACEHOLDER = /\{([^}]+)\}/g
+
+/** Read a dotted path such as `req.id` from parsed fields. */
+export function readPath (fields: LogFields, path: string): unknown {
+  let cur: unknown = fields
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[part]
+  }
+  return cur
+}
+
+/** Log level as a label: pino numbers become names, strings pass. */
+export function levelLabel (level: unknown): string | undefined {
+  if (typeof level === 'string') return level
+  if (typeof level === 'number') return PINO_LEVELS[level] ?? String(level)
+  return undefined
+}
+
+function timeOf (fields: LogFields | undefined): number | null {
+  const t = fields?.['time'] ?? fields?.['timestamp']
+  if (typeof t === 'number' && Number.isFinite(t) && t > 0) return Math.floor(t)
+  if (typeof t === 'string') {
+    const ms = Date.parse(t)
+    if (Number.isFinite(ms)) return ms
+  }
+  return null
+}
+
+function needsFields (topic: TopicOption, key: KeyOption): boolean {
+  return typeof topic === 'function' || (typeof topic === 'string' && topic.includes('{')) ||
+    (key !== 'none' && key !== 'hostname')
+}
+
+/**
+ * Turns write() inputs into records. A line goes out as it is (one trailing newline
+ * stripped); it is parsed only when the topic or key needs one of its fields.
+ */
+export class RecordEncoder {
+  readonly #o: ResolvedOptions
+  readonly #needsFields: boolean
+  readonly #static: Array<Record<string, string>>
+
+  constructor (options: ResolvedOptions) {
+    this.#o = options
+    this.#needsFields = needsFields(options.topic, options.key)
+    this.#static = Object.entries(options.headers).map(([k, v]) => ({ [k]: v }))
+  }
+
+  /** Throws {@link BadRecordError} for inputs that cannot become a record. */
+  encode (input: LogInput): EncodedRecord {
+    let value: Buffer
+    let fields: LogFields | undefined
+    let json: boolean
+    if (typeof input === 'string' || Buffer.isBuffer(input)) {
+      value = stripNewline(typeof input === 'string' ? Buffer.from(input) : input)
+      json = value[0] === 0x7b // '{'
+      if (json && this.#needsFields) fields = parseFields(value)
+      else if (json) fields = peekTimeAndLevel(value)
+    } else if (input !== null && typeof input === 'object') {
+      let text: string
+      try {
+        text = safeStringify(input)
+      } catch (err) {
+        throw new BadRecordError('the record could not be serialized to JSON', { cause: err })
+      }
+      value = Buffer.from(text)
+      fields = input
+      json = true
+    } else {
+      throw new BadRecordError(`a log record must be a string, a Buffer or an object, got ${input === null ? 'null' : typeof input}`)
+    }
+    const headers = [...this.#static, { 'content-type': json ? 'application/json' : 'text/plain' }, { 'log-id': uuidv7() }]
+    const level = levelLabel(fields?.['level'])
+    if (level !== undefined) headers.push({ level })
+    return {
+      topic: this.#topic(fields ?? {}),
+      value,
+      key: this.#key(fields ?? {}),
+      timestamp: timeOf(fields),
+      headers
+    }
+  }
+
+  #topic (fields: LogFields): string {
+    const t = this.#o.topic
+    const topic = typeof t === 'function'
+      ? t(fields)
+      : t.includes('{') ? t.replace(PLACEHOLDER, (_m, path: string) => {
+        const v = path === 'level' ? levelLabel(readPath(fields, path)) : readPath(fields, path)
+        return v === undefined || v === null ? 'unknown' : fieldText(v)
+      }) : t
+    if (typeof topic !== 'string' || !TOPIC_RE.test(topic)) {
+      throw new BadRecordError(`topic ${safeStringify(topic).slice(0, 100)} is not a valid Kafka topic name`)
+    }
+    return topic
+  }
+
+  #key (fields: LogFields): string | Buffer | null {
+    const k = this.#o.key
+    if (k === 'none') return null
+    if (k === 'hostname') return HOST
+    const v = typeof k === 'function' ? k(fields) : readPath(fields, k)
+    if (v === undefined || v === null) return null
+    return Buffer.isBuffer(v) ? v : fieldText(v)
+  }
+}
+
+/** A field as text for a key or a topic: strings as they are, anything else as JSON. */
+function fieldText (v: unknown): string {
+  return typeof v === 'string' ? v : safeStringify(v)
+}
+
+function stripNewline (buf: Buffer): Buffer {
+  let end = buf.length
+  if (end > 0 && buf[end - 1] === 0x0a) end--
+  if (end > 0 && buf[end - 1] === 0x0d) end--
+  return end === buf.length ? buf : buf.subarray(0, end)
+}
+
+function parseFields (value: Buffer): LogFields | undefined {
+  try {
+    const parsed: unknown = JSON.parse(value.toString())
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as LogFields : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// pino lines start with {"level":N,"time":T,...}: read those two without a full parse.
+const HEAD_RE = /^\{"level":(\d+|"[a-z]+"),"time":(\d+)/
+function peekTimeAndLevel (value: Buffer): LogFields | undefined {
+  const m = HEAD_RE.exec(value.toString('latin1', 0, Math.min(value.length, 64)))
+  if (!m?.[1] || !m[2]) return undefined
+  return { level: m[1].startsWith('"') ? m[1].slice(1, -1) : Number(m[1]), time: Number(m[2]) }
+}

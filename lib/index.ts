@@ -1,0 +1,13 @@
+/**
+ * kafka-log-transport: publish structured logs straight into Apache Kafka.
+ * The core knows nothing of pino or winston; see `kafka-log-transport/pino` and
+ * `kafka-log-transport/winston` for the adapters.
+ */
+export { KafkaLogProducer, type FlushResult } from './core/producer'
+export type { KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy } from './core/options'
+export type { MetricsSnapshot, DropReason } from './core/metrics'
+export {
+  KafkaLogError, ConfigError, ConnectError, BufferFullError, DeliveryError, FlushTimeoutError, ClosedError,
+  BadRecordError, NativeLoadError
+} from './core/errors'
+export { safeStringify } from './core/safe-json'

@@ -1,0 +1,33 @@
+// close() right after writing: what was written before close() still arrives, even when
+// the connection is not up yet; with no broker at all close() keeps its deadline.
+import t from 'tap'
+import { KafkaLogProducer } from 'kafka-log-transport'
+import { brokers, consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
+
+t.test('records written before the connection is up arrive when close() follows at once', async (t) => {
+  const topic = await createTopic(uniqueTopic())
+  const producer = new KafkaLogProducer({ brokers: brokers(), topic })
+  for (let i = 0; i < 100; i++) producer.write({ level: 30, i })
+  const result = await producer.close(15000)
+  t.same(result, { delivered: 100, failed: 0, pending: 0 })
+  t.equal(producer.write({ late: true }), false, 'write after close returns false')
+  t.equal(producer.metrics().droppedByReason.closed, 1, 'and is counted as dropped')
+  t.equal((await consumeAll(topic, 100)).length, 100, 'all 100 are in Kafka')
+  t.equal(await producer.close(), result, 'close() is idempotent')
+})
+
+t.test('with nothing listening at the broker address, close() returns by its deadline and counts the loss', async (t) => {
+  const producer = new KafkaLogProducer({ brokers: '127.0.0.1:9', topic: 'nowhere', connectTimeoutMs: 1000 })
+  const warnings = []
+  producer.on('error', (e) => warnings.push(e))
+  for (let i = 0; i < 10; i++) producer.write(`line ${i}\n`)
+  const t0 = Date.now()
+  const result = await producer.close(2000)
+  const took = Date.now() - t0
+  t.ok(took < 2000 + 11000, `close took ${took} ms (deadline 2000 ms plus at most one 10 s connect attempt)`)
+  t.same(result, { delivered: 0, failed: 0, pending: 10 })
+  const m = producer.metrics()
+  t.equal(m.written, 10)
+  t.equal(m.dropped, 10, 'every unsent record is counted as dropped')
+  t.equal(m.pending, 0)
+})

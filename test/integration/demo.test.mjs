@@ -1,0 +1,13 @@
+// `npm run demo` must keep working: run it against the test broker and check its summary.
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { brokers } from '../helpers/kafka.mjs'
+
+t.test('the demo reads back every log it produced and prints the summary', async (t) => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['examples/demo.mjs'],
+    { env: { ...process.env, KAFKA_BROKERS: brokers(), DEMO_COUNT: '3000' }, timeout: 120000 })
+  t.match(stdout, /read back from Kafka: +3000 - every log arrived/)
+  t.match(stdout, /per level: +.*info \d+/)
+  t.match(stdout, /end-to-end latency: +p50 \d+ ms, p99 \d+ ms/)
+})

@@ -1,0 +1,62 @@
+import t from 'tap'
+import { ConfigError, KafkaLogProducer } from 'kafka-log-transport'
+
+function thrown (fn) {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected a throw')
+}
+
+const ok = { brokers: '127.0.0.1:9092', topic: 'logs' }
+
+t.test('defaults: lz4, acks all, idempotence, murmur2-compatible keying', async (t) => {
+  const p = new KafkaLogProducer(ok)
+  t.match(p.options, { brokers: '127.0.0.1:9092', topic: 'logs', key: 'none', compression: 'lz4', acks: 'all', idempotence: true, overflow: 'dropOldest' })
+  t.ok(Object.isFrozen(p.options), 'resolved options are frozen')
+  await p.close()
+})
+
+t.test('the caller\'s options object is not mutated', async (t) => {
+  const input = { brokers: ['a:1', 'b:2'], topic: 'logs', rdkafka: { 'client.id': 'x' } }
+  const copy = structuredClone(input)
+  const p = new KafkaLogProducer(input)
+  t.same(input, copy)
+  t.equal(p.options.brokers, 'a:1,b:2')
+  await p.close()
+})
+
+const bad = [
+  [{ topic: 'logs' }, 'brokers', /expected 'host:port'/],
+  [{ brokers: 'nohostport', topic: 'logs' }, 'brokers', /got "nohostport"/],
+  [{ brokers: '127.0.0.1:9092', topic: 'bad topic!' }, 'topic', /topic name/],
+  [{ ...ok, compression: 'brotli' }, 'compression', /"lz4", "zstd"/],
+  [{ ...ok, acks: 2 }, 'acks', /'all', 1 or 0/],
+  [{ ...ok, acks: 1, idempotence: true }, 'idempotence', /needs acks 'all'/],
+  [{ ...ok, lingerMs: -1 }, 'lingerMs', /integer >= 0/],
+  [{ ...ok, maxBufferBytes: 1.5 }, 'maxBufferBytes', /integer/],
+  [{ ...ok, overflow: 'explode' }, 'overflow', /"block", "dropNewest", "dropOldest"/],
+  [{ ...ok, fallback: 42 }, 'fallback', /writable stream or a file path/],
+  [{ ...ok, brokerz: 'x' }, 'brokerz', /unknown option/],
+  [{ ...ok, rdkafka: { 'no.such.property': 1 } }, 'rdkafka.no.such.property', /No such configuration property/],
+  [{ ...ok, rdkafka: { 'linger.ms': -5 } }, 'rdkafka.queue.buffering.max.ms', /outside allowed range/],
+  [{ ...ok, rdkafka: { 'sasl.password': { nested: 1 } } }, 'rdkafka.sasl.password', /\[redacted\]/]
+]
+for (const [input, option, message] of bad) {
+  t.test(`bad ${option} is a ConfigError naming it`, async (t) => {
+    const err = thrown(() => new KafkaLogProducer(input))
+    t.ok(err instanceof ConfigError, 'ConfigError')
+    t.equal(err.code, 'KLT_INVALID_OPTIONS')
+    t.equal(err.option, option)
+    t.match(err.message, message)
+  })
+}
+
+t.test('a secret never appears in a librdkafka config error', async (t) => {
+  const err = thrown(() => new KafkaLogProducer({ ...ok, rdkafka: { 'sasl.password': 's3cr3t-value', 'security.protocol': 's3cr3t-value' } }))
+  t.ok(err instanceof ConfigError)
+  t.equal(err.option, 'rdkafka.security.protocol')
+  t.notMatch(err.message, /s3cr3t-value/)
+})
