@@ -1,35 +1,108 @@
 /** Why a record was dropped; every drop is counted under one reason. */
-export type DropReason = 'buffer-full' | 'bad-record' | 'closed' | 'connect-failed' | 'too-large'
+export type DropReason = 'buffer-full' | 'bad-record' | 'closed' | 'too-large'
 
-/** A snapshot of the producer's counters. `written = delivered + failed + dropped + pending`. */
+/** Write-to-acknowledgement latency percentiles, in ms (with `deliveryReports: 'all'`). */
+export interface LatencySnapshot {
+  count: number
+  p50: number
+  p99: number
+  p999: number
+  max: number
+}
+
+/** A snapshot of a producer's counters. Invariant: `written = delivered + failed + dropped + pending`. */
 export interface MetricsSnapshot {
+  /** Every call to write(). */
   written: number
+  /** Acknowledged by Kafka (with error-only reports: known at flush points; until then counted in `inflight`). */
   delivered: number
+  /** Refused by Kafka or timed out in librdkafka (`message.timeout.ms`). */
   failed: number
   dropped: number
   droppedByReason: Record<DropReason, number>
-  /** Records buffered in JS (not yet handed to librdkafka). */
+  /** Sent cut to maxMessageBytes (also counted in delivered/failed/pending). */
+  truncated: number
+  /** Records waiting in the JS buffer. */
   buffered: number
   bufferedBytes: number
-  /** Records handed to librdkafka and not yet acknowledged. */
+  /** Records handed to librdkafka whose outcome is not known yet. */
   inflight: number
   /** buffered + inflight */
   pending: number
-  bytesDelivered: number
+  bytesProduced: number
   connected: boolean
+  latencyMs: LatencySnapshot
 }
 
 export class Counters {
   written = 0
+  produced = 0
+  bytesProduced = 0
   delivered = 0
   failed = 0
-  inflight = 0
-  bytesDelivered = 0
-  readonly dropped: Record<DropReason, number> = { 'buffer-full': 0, 'bad-record': 0, closed: 0, 'connect-failed': 0, 'too-large': 0 }
+  truncated = 0
+  readonly dropped: Record<DropReason, number> = { 'buffer-full': 0, 'bad-record': 0, closed: 0, 'too-large': 0 }
+
+  inflight (): number {
+    return this.produced - this.delivered - this.failed
+  }
+
+  /** A failure report. A report that lands after a settle had counted its record as delivered corrects that. */
+  fail (): void {
+    this.failed++
+    if (this.delivered + this.failed > this.produced) this.delivered--
+  }
+
+  /** Everything handed over up to `handedOver` has been reported on (librdkafka flush returned). */
+  settle (handedOver: number = this.produced): void {
+    this.delivered = Math.max(this.delivered, handedOver - this.failed)
+  }
+
+  /** Close gave up on what is still in flight: count it as dropped. */
+  abandon (): void {
+    const n = this.inflight()
+    if (n <= 0) return
+    this.dropped.closed += n
+    this.produced -= n
+  }
 
   droppedTotal (): number {
     let n = 0
     for (const v of Object.values(this.dropped)) n += v
     return n
+  }
+}
+
+const FACTOR = 1.05
+const LOG_FACTOR = Math.log(FACTOR)
+const MIN_US = 10
+
+/** A log-bucket histogram (5% resolution) of latencies, cheap to record into. */
+export class LatencyHistogram {
+  #buckets: number[] = []
+  #count = 0
+  #max = 0
+
+  record (ms: number): void {
+    const us = Math.max(MIN_US, ms * 1000)
+    const i = Math.floor(Math.log(us / MIN_US) / LOG_FACTOR)
+    this.#buckets[i] = (this.#buckets[i] ?? 0) + 1
+    this.#count++
+    if (ms > this.#max) this.#max = ms
+  }
+
+  #percentile (p: number): number {
+    if (this.#count === 0) return 0
+    const rank = Math.ceil(p * this.#count)
+    let seen = 0
+    for (let i = 0; i < this.#buckets.length; i++) {
+      seen += this.#buckets[i] ?? 0
+      if (seen >= rank) return Math.min(this.#max, (MIN_US * FACTOR ** (i + 1)) / 1000)
+    }
+    return this.#max
+  }
+
+  snapshot (): LatencySnapshot {
+    return { count: this.#count, p50: this.#percentile(0.5), p99: this.#percentile(0.99), p999: this.#percentile(0.999), max: this.#max }
   }
 }

@@ -12,6 +12,8 @@ export type TopicOption = string | ((fields: LogFields) => string)
 export type KeyOption = string | ((fields: LogFields) => string | Buffer | null | undefined)
 export type Compression = 'lz4' | 'zstd' | 'gzip' | 'snappy' | 'none'
 export type OverflowPolicy = 'block' | 'dropNewest' | 'dropOldest'
+export type OversizedPolicy = 'truncate' | 'drop'
+export type DeliveryReports = 'errors' | 'all'
 export type RdkafkaValue = string | number | boolean
 
 /** Options of {@link KafkaLogProducer}. Only `brokers` and `topic` are required. */
@@ -32,6 +34,22 @@ export interface KafkaLogOptions {
   lingerMs?: number
   /** librdkafka `batch.num.messages`. Default 10000. */
   batchMessages?: number
+  /** Largest record value sent, in bytes. Default 1000000 (Kafka's own default `message.max.bytes`). */
+  maxMessageBytes?: number
+  /** A record over `maxMessageBytes`: `'truncate'` (default; keeps its head, marked) or `'drop'`. Counted either way. */
+  oversized?: OversizedPolicy
+  /**
+   * `'errors'` (default): librdkafka reports failed records only, and successes are settled
+   * at flush points (3x cheaper). `'all'`: a report per record, which also feeds the
+   * write-to-ack latency histogram.
+   */
+  deliveryReports?: DeliveryReports
+  /**
+   * Main thread only. Default true: flush and disconnect when nothing else keeps the process
+   * alive (node-rdkafka's handles would otherwise keep it running), flush on SIGTERM/SIGINT,
+   * and report undelivered records on exit.
+   */
+  exitHook?: boolean
   /** Bound of the in-process buffer, in bytes of record values. Default 64 MiB. */
   maxBufferBytes?: number
   /** Bound of the in-process buffer, in records. Default 100000. */
@@ -62,6 +80,10 @@ export interface ResolvedOptions {
   readonly idempotence: boolean
   readonly lingerMs: number
   readonly batchMessages: number
+  readonly maxMessageBytes: number
+  readonly oversized: OversizedPolicy
+  readonly deliveryReports: DeliveryReports
+  readonly exitHook: boolean
   readonly maxBufferBytes: number
   readonly maxBufferMessages: number
   readonly overflow: OverflowPolicy
@@ -74,6 +96,7 @@ export interface ResolvedOptions {
 }
 
 const KNOWN = new Set(['brokers', 'topic', 'key', 'compression', 'acks', 'idempotence', 'lingerMs', 'batchMessages',
+  'maxMessageBytes', 'oversized', 'deliveryReports', 'exitHook',
   'maxBufferBytes', 'maxBufferMessages', 'overflow', 'fallback', 'headers', 'rdkafka', 'connectTimeoutMs',
   'flushTimeoutMs', 'messageTimeoutMs'])
 const COMPRESSIONS: readonly Compression[] = ['lz4', 'zstd', 'gzip', 'snappy', 'none']
@@ -172,6 +195,10 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     idempotence,
     lingerMs: positiveInt(opts, 'lingerMs', 5, 0),
     batchMessages: positiveInt(opts, 'batchMessages', 10000),
+    maxMessageBytes: positiveInt(opts, 'maxMessageBytes', 1000000, 1024),
+    oversized: oneOf(opts, 'oversized', ['truncate', 'drop'] as const, 'truncate'),
+    deliveryReports: oneOf(opts, 'deliveryReports', ['errors', 'all'] as const, 'errors'),
+    exitHook: oneOf(opts, 'exitHook', [true, false] as const, true),
     maxBufferBytes: positiveInt(opts, 'maxBufferBytes', 64 * 1024 * 1024, 1024),
     maxBufferMessages: positiveInt(opts, 'maxBufferMessages', 100000),
     overflow: oneOf(opts, 'overflow', OVERFLOWS, 'dropOldest'),

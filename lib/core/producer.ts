@@ -1,21 +1,22 @@
 import { EventEmitter } from 'node:events'
-import fs from 'node:fs'
-import type { Writable } from 'node:stream'
 import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
 import { ClosedError, ConfigError, ConnectError, DeliveryError, KafkaLogError, type BadRecordError } from './errors'
-import { Counters, type DropReason, type MetricsSnapshot } from './metrics'
+import { processIsIdle, registerExit, unregisterExit, type ExitParticipant } from './exit'
+import { Fallback } from './fallback'
+import { Counters, LatencyHistogram, type DropReason, type MetricsSnapshot } from './metrics'
 import { loadRdkafka } from './native'
 import { resolveOptions, type KafkaLogOptions, type LogInput, type ResolvedOptions } from './options'
 import { RecordQueue } from './queue'
 import { buildRdkafkaConfig, redact, type RdkafkaConfig } from './rdkafka-config'
-import { RecordEncoder, type EncodedRecord } from './record'
+import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record'
 
 const ERR_QUEUE_FULL = -184
 const ERR_MSG_SIZE_TOO_LARGE = 10
-const POLL_MS = 5
-const QUEUE_FULL_RETRY_MS = 5
+const POLL_MS = 20
+const QUEUE_FULL_RETRY_MS = 1
 const CONNECT_RETRY_MS = 1000
 const CONNECT_ATTEMPT_MS = 10000
+const IDLE_CHECK_MS = 250
 
 /** What `flush()` and `close()` resolve with. */
 export interface FlushResult {
@@ -28,53 +29,72 @@ export interface FlushResult {
 type State = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed'
 
 /**
- * A process-wide Kafka producer for log records, over node-rdkafka.
+ * A Kafka producer for log records, over node-rdkafka.
  *
- * `write()` never throws and never blocks: records are buffered in JS (bounded) until
- * the connection is up or librdkafka's queue has room. Every record is accounted for:
+ * `write()` never throws and never blocks: records wait in a bounded JS buffer until the
+ * connection is up or librdkafka's queue has room. Every record is accounted for:
  * `written = delivered + failed + dropped + pending`.
  *
  * Events: `ready`, `drain`, `drop` (reason, error), `delivery-error` (DeliveryError),
- * `error` (KafkaLogError; only emitted when a listener exists), `close`.
+ * `error` (KafkaLogError; emitted only when a listener exists, else a process warning), `close`.
  */
 export class KafkaLogProducer extends EventEmitter {
   /** The validated options (frozen). */
   readonly options: ResolvedOptions
   readonly #encoder: RecordEncoder
   readonly #config: RdkafkaConfig
-  readonly #native: NativeProducer
+  #native: NativeProducer
   readonly #queue = new RecordQueue<EncodedRecord>()
   readonly #counters = new Counters()
+  readonly #latency = new LatencyHistogram()
+  readonly #fallback: Fallback | undefined
+  readonly #exit: ExitParticipant
   #state: State = 'idle'
   #pollTimer: NodeJS.Timeout | undefined
+  #idleTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
   #connectStarted = 0
   #connectErrorReported = false
   #connecting: Promise<void> | undefined
   #needDrain = false
-  #idleWaiters: Array<() => void> = []
+  #bufferWaiters: Array<() => void> = []
+  #suspending: Promise<unknown> | undefined
   #closing: Promise<FlushResult> | undefined
   /** Set by close(): intake stops at once, even while the connection is still coming up. */
   #closeRequested = false
-  #fallback: Writable | undefined
+  #fatalReported = false
 
   constructor (options: KafkaLogOptions) {
     super()
     this.options = resolveOptions(options)
     this.#encoder = new RecordEncoder(this.options)
     this.#config = buildRdkafkaConfig(this.options)
-    if (this.options.fallback !== undefined) this.#config.global['dr_msg_cb'] = true
+    this.#native = this.#createNative()
+    if (this.options.fallback !== undefined) {
+      this.#fallback = new Fallback(this.options.fallback, (e) => {
+        this.#report(new KafkaLogError(`fallback write failed: ${e.message}`, { cause: e }))
+      })
+    }
+    this.#exit = {
+      shutdown: () => this.close(),
+      undelivered: () => this.#queue.length + this.#counters.inflight()
+    }
+  }
+
+  #createNative (): NativeProducer {
     const Kafka = loadRdkafka()
+    let native: NativeProducer
     try {
       // validates every librdkafka property now (no I/O happens before connect)
-      this.#native = new Kafka.Producer(this.#config.global, this.#config.topic)
+      native = new Kafka.Producer(this.#config.global, this.#config.topic)
     } catch (err) {
       const message = redact(err instanceof Error ? err.message : String(err), this.#config)
       const property = /property:? "([^"]+)"/.exec(message)?.[1]
       throw new ConfigError(property === undefined ? 'rdkafka' : `rdkafka.${property}`, `librdkafka rejected it: ${message}`)
     }
-    this.#native.on('delivery-report', (err, report) => { this.#onDelivery(err, report) })
-    this.#native.on('event.error', (err) => { this.#onNativeError(err) })
+    native.on('delivery-report', (err, report) => { this.#onDelivery(err, report) })
+    native.on('event.error', (err) => { this.#onNativeError(err) })
+    return native
   }
 
   /**
@@ -91,17 +111,19 @@ export class KafkaLogProducer extends EventEmitter {
     try {
       record = this.#encoder.encode(input)
     } catch (err) {
-      this.#drop('bad-record', undefined, err as BadRecordError)
+      this.#drop(err instanceof OversizedRecordError ? 'too-large' : 'bad-record', undefined, err as BadRecordError)
       return true
     }
+    if (record.truncatedFrom !== undefined) this.#counters.truncated++
     if (this.#state === 'idle') this.#connect()
     if (this.#state === 'ready' && this.#queue.length === 0 && this.#produce(record)) return true
     return this.#enqueue(record)
   }
 
-  /** Connect now instead of on the first write; resolves once connected (or rejects on close). */
+  /** Connect now instead of on the first write; resolves once connected (rejects on close). */
   connect (): Promise<void> {
     if (this.#state === 'ready') return Promise.resolve()
+    if (this.#closeRequested) return Promise.reject(new ClosedError('the producer is closed'))
     if (this.#state === 'idle') this.#connect()
     return new Promise((resolve, reject) => {
       const onReady = (): void => {
@@ -119,13 +141,16 @@ export class KafkaLogProducer extends EventEmitter {
 
   /** Wait until everything written so far is acknowledged, or `timeoutMs` passes. Never rejects. */
   async flush (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
-    await this.#waitIdle(timeoutMs)
+    const deadline = Date.now() + timeoutMs
+    await this.#waitBufferEmpty(timeoutMs)
+    await this.#flushNative(deadline - Date.now())
     return this.#flushResult()
   }
 
   /**
-   * Stop intake, flush, disconnect, all within `timeoutMs`. Idempotent: later calls get
-   * the same promise. Records still pending at the deadline are counted as dropped.
+   * Stop intake, flush, disconnect, all within `timeoutMs` (plus at most one connection
+   * attempt already under way). Idempotent: later calls get the same promise. Records
+   * still pending at the end are counted as dropped (reason `closed`).
    */
   close (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
     this.#closing ??= this.#close(timeoutMs)
@@ -135,18 +160,21 @@ export class KafkaLogProducer extends EventEmitter {
   /** A snapshot of the counters. */
   metrics (): MetricsSnapshot {
     const c = this.#counters
+    const inflight = c.inflight()
     return {
       written: c.written,
       delivered: c.delivered,
       failed: c.failed,
       dropped: c.droppedTotal(),
       droppedByReason: { ...c.dropped },
+      truncated: c.truncated,
       buffered: this.#queue.length,
       bufferedBytes: this.#queue.bytes,
-      inflight: c.inflight,
-      pending: this.#queue.length + c.inflight,
-      bytesDelivered: c.bytesDelivered,
-      connected: this.#state === 'ready'
+      inflight,
+      pending: this.#queue.length + inflight,
+      bytesProduced: c.bytesProduced,
+      connected: this.#state === 'ready',
+      latencyMs: this.#latency.snapshot()
     }
   }
 
@@ -155,12 +183,13 @@ export class KafkaLogProducer extends EventEmitter {
   #connect (): void {
     this.#state = 'connecting'
     if (this.#connectStarted === 0) this.#connectStarted = Date.now()
+    if (this.options.exitHook) registerExit(this.#exit)
     const attemptMs = Math.min(this.options.connectTimeoutMs, CONNECT_ATTEMPT_MS)
     this.#connecting = new Promise((resolve) => {
       this.#native.connect({ timeout: attemptMs }, (err) => {
         this.#connecting = undefined
         resolve()
-        if (this.#state !== 'connecting') return // closed meanwhile; close() disconnects
+        if (this.#state !== 'connecting') return
         if (err) this.#onConnectFailed(err)
         else this.#onReady()
       })
@@ -187,17 +216,53 @@ export class KafkaLogProducer extends EventEmitter {
   #onReady (): void {
     this.#state = 'ready'
     this.#connectStarted = 0
+    this.#connectErrorReported = false
+    // delivery reports (and error events) reach JS only through poll()
     this.#pollTimer = setInterval(() => { this.#native.poll() }, POLL_MS).unref()
+    if (this.options.exitHook) this.#idleTimer = setInterval(() => { this.#checkProcessIdle() }, IDLE_CHECK_MS).unref()
     this.emit('ready')
     this.#drainQueue()
   }
 
+  /**
+   * node-rdkafka's native handles keep the event loop alive while connected. When nothing
+   * else does, the app is done: flush and disconnect so the process can exit. A later
+   * write reconnects.
+   */
+  #checkProcessIdle (): void {
+    if (this.#suspending !== undefined || this.#state !== 'ready' || !processIsIdle()) return
+    this.#suspending = this.#suspend().finally(() => { this.#suspending = undefined })
+  }
+
+  async #suspend (): Promise<void> {
+    await this.flush()
+    if (this.#state !== 'ready' || this.#queue.length > 0 || !processIsIdle()) return
+    this.#stopTimers()
+    this.#state = 'idle'
+    const old = this.#native
+    await new Promise<void>((resolve) => { old.disconnect(this.options.flushTimeoutMs, () => { resolve() }) })
+    // disconnect flushed: what was produced has been reported on
+    if (this.options.deliveryReports === 'errors') this.#counters.settle()
+    unregisterExit(this.#exit)
+    if (this.#closeRequested) return
+    this.#native = this.#createNative()
+    if (this.#queue.length > 0 && this.#state === 'idle') this.#connect()
+  }
+
+  #stopTimers (): void {
+    clearInterval(this.#pollTimer)
+    clearInterval(this.#idleTimer)
+    clearTimeout(this.#retryTimer)
+    this.#pollTimer = this.#idleTimer = this.#retryTimer = undefined
+  }
+
   #onNativeError (err: LibrdKafkaError): void {
-    // librdkafka reports transient broker trouble here and retries by itself;
-    // only fatal errors (e.g. idempotence state lost) are worth an 'error'.
-    if ((err as { isFatal?: boolean }).isFatal === true) {
-      this.#report(new KafkaLogError(`fatal producer error: ${redact(err.message, this.#config)}`, { cause: err }))
-    }
+    // librdkafka retries transient broker trouble by itself; a fatal error (e.g. the
+    // idempotent producer lost its state, or authentication failed) is reported once.
+    const fatal = (err as { isFatal?: boolean }).isFatal === true || /authentication|SASL|not authorized/i.test(err.message)
+    if (!fatal || this.#fatalReported) return
+    this.#fatalReported = true
+    this.#report(new KafkaLogError(`Kafka producer error: ${redact(err.message, this.#config)}`, { cause: err }))
   }
 
   // --- buffering and producing ---------------------------------------------------------
@@ -205,8 +270,11 @@ export class KafkaLogProducer extends EventEmitter {
   /** Hand one record to librdkafka; false when its queue is full (the caller keeps it). */
   #produce (r: EncodedRecord): boolean {
     try {
-      this.#native.produce(r.topic, null, r.value, r.key, r.timestamp, undefined, r.headers)
-      this.#counters.inflight++
+      // opaque (write time) only when reports come per record: it feeds the latency histogram
+      const opaque = this.options.deliveryReports === 'all' ? performance.now() : undefined
+      this.#native.produce(r.topic, null, r.value, r.key, r.timestamp, opaque, r.headers)
+      this.#counters.produced++
+      this.#counters.bytesProduced += r.value.length
       return true
     } catch (err) {
       const code = (err as { code?: number }).code
@@ -215,11 +283,11 @@ export class KafkaLogProducer extends EventEmitter {
         return false
       }
       if (code === ERR_MSG_SIZE_TOO_LARGE) {
-        this.#drop('too-large', r, new DeliveryError(`record of ${r.value.length} bytes is over message.max.bytes`, { cause: err }))
+        this.#drop('too-large', r, new DeliveryError(`record of ${r.value.length} bytes is over librdkafka's message.max.bytes`, { cause: err }))
         return true
       }
       this.#counters.failed++
-      this.#toFallback(r.value)
+      this.#fallback?.write(r.value)
       this.#emitDeliveryError(err)
       return true
     }
@@ -249,11 +317,15 @@ export class KafkaLogProducer extends EventEmitter {
       if (r === undefined || !this.#produce(r)) break
       this.#queue.shift()
     }
-    if (this.#needDrain && this.#queue.length < this.options.maxBufferMessages / 2 && this.#queue.bytes < this.options.maxBufferBytes / 2) {
+    if (this.#needDrain && this.#queue.length <= this.options.maxBufferMessages / 2 && this.#queue.bytes <= this.options.maxBufferBytes / 2) {
       this.#needDrain = false
       this.emit('drain')
     }
-    this.#checkIdle()
+    if (this.#queue.length === 0) {
+      const waiters = this.#bufferWaiters
+      this.#bufferWaiters = []
+      for (const w of waiters) w()
+    }
   }
 
   #scheduleRetry (): void {
@@ -265,24 +337,23 @@ export class KafkaLogProducer extends EventEmitter {
   }
 
   #onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport): void {
-    this.#counters.inflight--
+    if (this.#state === 'closed') return
     if (err) {
-      this.#counters.failed++
-      if (Buffer.isBuffer(report.value)) this.#toFallback(report.value)
+      this.#counters.fail()
+      if (Buffer.isBuffer(report.value)) this.#fallback?.write(report.value)
       this.#emitDeliveryError(err)
     } else {
       this.#counters.delivered++
-      this.#counters.bytesDelivered += report.size
+      if (typeof report.opaque === 'number') this.#latency.record(performance.now() - report.opaque)
     }
     if (this.#queue.length > 0) this.#drainQueue()
-    else this.#checkIdle()
   }
 
   // --- accounting ----------------------------------------------------------------------
 
   #drop (reason: DropReason, r: EncodedRecord | undefined, err?: KafkaLogError): void {
     this.#counters.dropped[reason]++
-    if (r !== undefined) this.#toFallback(r.value)
+    if (r !== undefined) this.#fallback?.write(r.value)
     if (this.listenerCount('drop') > 0) this.emit('drop', reason, err)
   }
 
@@ -298,39 +369,42 @@ export class KafkaLogProducer extends EventEmitter {
     else process.emitWarning(err.message, { code: err.code })
   }
 
-  #toFallback (value: Buffer): void {
-    const f = this.options.fallback
-    if (f === undefined) return
-    if (this.#fallback === undefined) {
-      this.#fallback = typeof f === 'string' ? fs.createWriteStream(f, { flags: 'a' }) : f
-      this.#fallback.on('error', (e) => { this.#report(new KafkaLogError(`fallback write failed: ${e.message}`, { cause: e })) })
-    }
-    this.#fallback.write(Buffer.concat([value, Buffer.from('\n')]))
-  }
-
   // --- flush and close -----------------------------------------------------------------
 
   #flushResult (): FlushResult {
-    return { delivered: this.#counters.delivered, failed: this.#counters.failed, pending: this.#queue.length + this.#counters.inflight }
+    const c = this.#counters
+    return { delivered: c.delivered, failed: c.failed, pending: this.#queue.length + c.inflight() }
   }
 
-  #checkIdle (): void {
-    if (this.#queue.length > 0 || this.#counters.inflight > 0) return
-    const waiters = this.#idleWaiters
-    this.#idleWaiters = []
-    for (const w of waiters) w()
-  }
-
-  #waitIdle (timeoutMs: number): Promise<void> {
-    if (this.#queue.length === 0 && this.#counters.inflight === 0) return Promise.resolve()
+  /** Wait (bounded) until the JS buffer has been handed to librdkafka. */
+  #waitBufferEmpty (timeoutMs: number): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve()
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer)
-        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== done)
+        this.#bufferWaiters = this.#bufferWaiters.filter((w) => w !== done)
         resolve()
       }
       const timer = setTimeout(done, Math.max(0, timeoutMs))
-      this.#idleWaiters.push(done)
+      this.#bufferWaiters.push(done)
+    })
+  }
+
+  /**
+   * librdkafka's flush: resolves when every record handed over has been acknowledged or
+   * has failed (then, with error-only reports, the rest count as delivered), or at the deadline.
+   */
+  #flushNative (timeoutMs: number): Promise<void> {
+    if (this.#counters.inflight() === 0 || !this.#native.isConnected()) return Promise.resolve()
+    const handedOver = this.#counters.produced
+    return new Promise((resolve) => {
+      this.#native.flush(Math.max(0, timeoutMs), (err) => {
+        // error reports fired during the flush reach JS through the dispatcher: let them land
+        setImmediate(() => {
+          if (!err && this.options.deliveryReports === 'errors') this.#counters.settle(handedOver)
+          resolve()
+        })
+      })
     })
   }
 
@@ -353,15 +427,18 @@ export class KafkaLogProducer extends EventEmitter {
   async #close (timeoutMs: number): Promise<FlushResult> {
     const deadline = Date.now() + timeoutMs
     this.#closeRequested = true
-    // records written before close() was called still go out if the connection comes up in time
+    if (this.#suspending !== undefined) await this.#suspending
+    // records written before close() still go out if the connection comes up in time
     await this.#waitConnected(timeoutMs)
     const wasReady = this.#state === 'ready'
     this.#state = 'closing'
-    if (wasReady) await this.#waitIdle(deadline - Date.now())
+    if (wasReady) {
+      await this.#waitBufferEmpty(deadline - Date.now())
+      await this.#flushNative(deadline - Date.now())
+    }
     const result = this.#flushResult()
-    clearTimeout(this.#retryTimer)
-    clearInterval(this.#pollTimer)
-    // a connect attempt in progress must settle before the handle can be torn down
+    this.#stopTimers()
+    // a connection attempt under way must settle before the handle is torn down
     // (ending a thread that holds a connecting producer aborts the process)
     if (this.#connecting !== undefined) await this.#connecting
     if (this.#native.isConnected()) {
@@ -370,13 +447,10 @@ export class KafkaLogProducer extends EventEmitter {
       })
     }
     for (const r of this.#queue.clear()) this.#drop('closed', r)
-    if (this.#counters.inflight > 0) {
-      this.#counters.dropped.closed += this.#counters.inflight
-      this.#counters.inflight = 0
-    }
+    this.#counters.abandon() // still in flight at the deadline: fate unknown, counted as dropped
     this.#state = 'closed'
-    this.#checkIdle()
-    if (this.#fallback !== undefined && typeof this.options.fallback === 'string') this.#fallback.end()
+    unregisterExit(this.#exit)
+    this.#fallback?.end()
     this.emit('close')
     return result
   }

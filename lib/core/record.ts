@@ -11,6 +11,17 @@ export interface EncodedRecord {
   key: string | Buffer | null
   timestamp: number | null
   headers: Array<Record<string, string>>
+  /** Set when the value was cut to `maxMessageBytes`: the original size in bytes. */
+  truncatedFrom?: number
+}
+
+/** A record over `maxMessageBytes` under the `'drop'` policy. */
+export class OversizedRecordError extends BadRecordError {
+  readonly bytes: number
+  constructor (bytes: number, max: number) {
+    super(`record of ${bytes} bytes is over maxMessageBytes (${max})`)
+    this.bytes = bytes
+  }
 }
 
 const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
@@ -73,7 +84,7 @@ export class RecordEncoder {
     if (typeof input === 'string' || Buffer.isBuffer(input)) {
       value = stripNewline(typeof input === 'string' ? Buffer.from(input) : input)
       json = value[0] === 0x7b // '{'
-      if (json && this.#needsFields) fields = parseFields(value)
+      if (json && (this.#needsFields || mentionsTrace(value))) fields = parseFields(value)
       else if (json) fields = peekTimeAndLevel(value)
     } else if (input !== null && typeof input === 'object') {
       let text: string
@@ -91,13 +102,38 @@ export class RecordEncoder {
     const headers = [...this.#static, { 'content-type': json ? 'application/json' : 'text/plain' }, { 'log-id': uuidv7() }]
     const level = levelLabel(fields?.['level'])
     if (level !== undefined) headers.push({ level })
-    return {
+    const traceparent = fields === undefined ? undefined : traceparentOf(fields)
+    if (traceparent !== undefined) headers.push({ traceparent })
+    const record: EncodedRecord = {
       topic: this.#topic(fields ?? {}),
       value,
       key: this.#key(fields ?? {}),
       timestamp: timeOf(fields),
       headers
     }
+    return value.length > this.#o.maxMessageBytes ? this.#oversized(record, json, fields) : record
+  }
+
+  /** Cut a record to maxMessageBytes, keeping it valid JSON when it was JSON; or refuse it. */
+  #oversized (r: EncodedRecord, json: boolean, fields: LogFields | undefined): EncodedRecord {
+    const max = this.#o.maxMessageBytes
+    const bytes = r.value.length
+    if (this.#o.oversized === 'drop') throw new OversizedRecordError(bytes, max)
+    let value: Buffer
+    const room = max - 256 // the marker and the envelope's fields
+    if (json) {
+      const head = r.value.subarray(0, room).toString() // a cut inside a character becomes U+FFFD
+      const envelope = { level: fields?.['level'], time: fields?.['time'], truncated: true, originalBytes: bytes, head }
+      value = Buffer.from(safeStringify(envelope))
+      // escaping can grow the text: cut again until it fits
+      for (let n = room; value.length > max && n > 0; n = Math.floor(n * 0.8)) {
+        value = Buffer.from(safeStringify({ ...envelope, head: r.value.subarray(0, n).toString() }))
+      }
+    } else {
+      value = Buffer.concat([r.value.subarray(0, room), Buffer.from(` ...[truncated: ${bytes} bytes]`)])
+    }
+    r.headers.push({ truncated: String(bytes) })
+    return { ...r, value, truncatedFrom: bytes }
   }
 
   #topic (fields: LogFields): string {
@@ -143,6 +179,25 @@ function parseFields (value: Buffer): LogFields | undefined {
   } catch {
     return undefined
   }
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/
+const SPAN_ID = /^[0-9a-f]{16}$/
+
+function mentionsTrace (value: Buffer): boolean {
+  return value.includes('"trace_id"') || value.includes('"traceId"')
+}
+
+/** W3C traceparent from OpenTelemetry-style fields (trace_id/span_id/trace_flags or camelCase). */
+export function traceparentOf (fields: LogFields): string | undefined {
+  const traceId = fields['trace_id'] ?? fields['traceId']
+  const spanId = fields['span_id'] ?? fields['spanId']
+  if (typeof traceId !== 'string' || typeof spanId !== 'string' || !TRACE_ID.test(traceId) || !SPAN_ID.test(spanId)) return undefined
+  const rawFlags = fields['trace_flags'] ?? fields['traceFlags']
+  const flags = typeof rawFlags === 'string' && /^[0-9a-f]{2}$/.test(rawFlags)
+    ? rawFlags
+    : typeof rawFlags === 'number' ? rawFlags.toString(16).padStart(2, '0').slice(-2) : '01'
+  return `00-${traceId}-${spanId}-${flags}`
 }
 
 // pino lines start with {"level":N,"time":T,...}: read those two without a full parse.
