@@ -60,6 +60,11 @@ export interface KafkaLogOptions {
   fallback?: Writable | string
   /** Headers added to every record. */
   headers?: Record<string, string>
+  /**
+   * Per-record headers `content-type`, `log-id`, `level`, `traceparent`. Default true.
+   * Each header costs ~0.5-0.7 µs in node-rdkafka's produce(): false trades them for throughput.
+   */
+  logHeaders?: boolean
   /** Any librdkafka property, passed through (TLS, SASL, client.id, ...). */
   rdkafka?: Record<string, RdkafkaValue>
   /** Give up connecting (emit `'error'`, drop what was buffered) after this long. Default 30000. */
@@ -89,6 +94,7 @@ export interface ResolvedOptions {
   readonly overflow: OverflowPolicy
   readonly fallback: Writable | string | undefined
   readonly headers: Readonly<Record<string, string>>
+  readonly logHeaders: boolean
   readonly rdkafka: Readonly<Record<string, RdkafkaValue>>
   readonly connectTimeoutMs: number
   readonly flushTimeoutMs: number
@@ -97,7 +103,7 @@ export interface ResolvedOptions {
 
 const KNOWN = new Set(['brokers', 'topic', 'key', 'compression', 'acks', 'idempotence', 'lingerMs', 'batchMessages',
   'maxMessageBytes', 'oversized', 'deliveryReports', 'exitHook',
-  'maxBufferBytes', 'maxBufferMessages', 'overflow', 'fallback', 'headers', 'rdkafka', 'connectTimeoutMs',
+  'maxBufferBytes', 'maxBufferMessages', 'overflow', 'fallback', 'headers', 'logHeaders', 'rdkafka', 'connectTimeoutMs',
   'flushTimeoutMs', 'messageTimeoutMs'])
 const COMPRESSIONS: readonly Compression[] = ['lz4', 'zstd', 'gzip', 'snappy', 'none']
 const OVERFLOWS: readonly OverflowPolicy[] = ['block', 'dropNewest', 'dropOldest']
@@ -204,6 +210,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     overflow: oneOf(opts, 'overflow', OVERFLOWS, 'dropOldest'),
     fallback: resolveFallback(opts['fallback']),
     headers: Object.freeze(resolveRecord<string>(opts, 'headers', (x) => typeof x === 'string', 'a string')),
+    logHeaders: oneOf(opts, 'logHeaders', [true, false] as const, true),
     rdkafka: Object.freeze(resolveRecord<RdkafkaValue>(opts, 'rdkafka',
       (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string, number or boolean')),
     connectTimeoutMs: positiveInt(opts, 'connectTimeoutMs', 30000),

@@ -396,14 +396,23 @@ export class KafkaLogProducer extends EventEmitter {
    */
   #flushNative (timeoutMs: number): Promise<void> {
     if (this.#counters.inflight() === 0 || !this.#native.isConnected()) return Promise.resolve()
+    const deadline = Date.now() + timeoutMs
     const handedOver = this.#counters.produced
     return new Promise((resolve) => {
       this.#native.flush(Math.max(0, timeoutMs), (err) => {
-        // error reports fired during the flush reach JS through the dispatcher: let them land
-        setImmediate(() => {
-          if (!err && this.options.deliveryReports === 'errors') this.#counters.settle(handedOver)
-          resolve()
-        })
+        // reports fired during the flush reach JS through node-rdkafka's dispatcher: let them land
+        const land = (): void => {
+          if (this.options.deliveryReports === 'errors') {
+            if (!err) this.#counters.settle(handedOver)
+            resolve()
+          } else if (this.#counters.inflight() === 0 || Date.now() >= deadline || !this.#native.isConnected()) {
+            resolve()
+          } else {
+            this.#native.poll()
+            setTimeout(land, 1)
+          }
+        }
+        setImmediate(land)
       })
     })
   }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
-import { v7 as uuidv7 } from 'uuid'
 import { BadRecordError } from './errors'
+import { NOT_FOUND_CHEAPLY, scanTopLevelField } from './field-scan'
+import { logId } from './log-id'
 import type { KeyOption, LogFields, LogInput, ResolvedOptions, TopicOption } from './options'
 import { safeStringify } from './safe-json'
 
@@ -10,7 +11,7 @@ export interface EncodedRecord {
   value: Buffer
   key: string | Buffer | null
   timestamp: number | null
-  headers: Array<Record<string, string>>
+  headers: Array<Readonly<Record<string, string>>>
   /** Set when the value was cut to `maxMessageBytes`: the original size in bytes. */
   truncatedFrom?: number
 }
@@ -25,12 +26,17 @@ export class OversizedRecordError extends BadRecordError {
 }
 
 const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+const CONTENT_JSON = Object.freeze({ 'content-type': 'application/json' })
+const CONTENT_TEXT = Object.freeze({ 'content-type': 'text/plain' })
+const LEVEL_HEADERS: Record<string, Readonly<Record<string, string>>> = Object.fromEntries(
+  ['trace', 'debug', 'info', 'http', 'verbose', 'warn', 'error', 'fatal', 'silly'].map((l) => [l, Object.freeze({ level: l })]))
 const HOST = hostname()
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/
 const PLACEHOLDER = /\{([^}]+)\}/g
 
 /** Read a dotted path such as `req.id` from parsed fields. */
 export function readPath (fields: LogFields, path: string): unknown {
+  if (!path.includes('.')) return fields[path] // the common case, without splitting per record
   let cur: unknown = fields
   for (const part of path.split('.')) {
     if (cur === null || typeof cur !== 'object') return undefined
@@ -61,6 +67,18 @@ function needsFields (topic: TopicOption, key: KeyOption): boolean {
     (key !== 'none' && key !== 'hostname')
 }
 
+/** Top-level field names a line must yield, when the scanner can get them all; else undefined (parse). */
+function scannableNames (topic: TopicOption, key: KeyOption): Buffer[] | undefined {
+  if (typeof topic === 'function' || typeof key === 'function') return undefined
+  const paths = [...topic.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '')
+  if (key !== 'none' && key !== 'hostname') paths.push(key)
+  if (paths.some((p) => p.includes('.'))) return undefined
+  return [...new Set(paths)].map((p) => Buffer.from(p))
+}
+
+const LEVEL = Buffer.from('level')
+const TIME = Buffer.from('time')
+
 /**
  * Turns write() inputs into records. A line goes out as it is (one trailing newline
  * stripped); it is parsed only when the topic or key needs one of its fields.
@@ -68,11 +86,13 @@ function needsFields (topic: TopicOption, key: KeyOption): boolean {
 export class RecordEncoder {
   readonly #o: ResolvedOptions
   readonly #needsFields: boolean
-  readonly #static: Array<Record<string, string>>
+  readonly #scanNames: Buffer[] | undefined
+  readonly #static: Array<Readonly<Record<string, string>>>
 
   constructor (options: ResolvedOptions) {
     this.#o = options
     this.#needsFields = needsFields(options.topic, options.key)
+    this.#scanNames = scannableNames(options.topic, options.key)
     this.#static = Object.entries(options.headers).map(([k, v]) => ({ [k]: v }))
   }
 
@@ -84,8 +104,7 @@ export class RecordEncoder {
     if (typeof input === 'string' || Buffer.isBuffer(input)) {
       value = stripNewline(typeof input === 'string' ? Buffer.from(input) : input)
       json = value[0] === 0x7b // '{'
-      if (json && (this.#needsFields || mentionsTrace(value))) fields = parseFields(value)
-      else if (json) fields = peekTimeAndLevel(value)
+      if (json) fields = this.#lineFields(value)
     } else if (input !== null && typeof input === 'object') {
       let text: string
       try {
@@ -99,11 +118,7 @@ export class RecordEncoder {
     } else {
       throw new BadRecordError(`a log record must be a string, a Buffer or an object, got ${input === null ? 'null' : typeof input}`)
     }
-    const headers = [...this.#static, { 'content-type': json ? 'application/json' : 'text/plain' }, { 'log-id': uuidv7() }]
-    const level = levelLabel(fields?.['level'])
-    if (level !== undefined) headers.push({ level })
-    const traceparent = fields === undefined ? undefined : traceparentOf(fields)
-    if (traceparent !== undefined) headers.push({ traceparent })
+    const headers = this.#o.logHeaders ? this.#logHeaders(json, fields) : [...this.#static]
     const record: EncodedRecord = {
       topic: this.#topic(fields ?? {}),
       value,
@@ -112,6 +127,29 @@ export class RecordEncoder {
       headers
     }
     return value.length > this.#o.maxMessageBytes ? this.#oversized(record, json, fields) : record
+  }
+
+  #logHeaders (json: boolean, fields: LogFields | undefined): EncodedRecord['headers'] {
+    // header objects that do not change are shared between records (no garbage per record)
+    const headers = [...this.#static, json ? CONTENT_JSON : CONTENT_TEXT, { 'log-id': logId() }]
+    const level = levelLabel(fields?.['level'])
+    if (level !== undefined) headers.push(LEVEL_HEADERS[level] ?? { level })
+    const traceparent = fields === undefined ? undefined : traceparentOf(fields)
+    if (traceparent !== undefined) headers.push({ traceparent })
+    return headers
+  }
+
+  /** The fields a JSON line must yield: level and time, plus key/topic fields; parsed only when scanning cannot. */
+  #lineFields (value: Buffer): LogFields | undefined {
+    if ((this.#o.logHeaders && mentionsTrace(value)) || (this.#needsFields && this.#scanNames === undefined)) return parseFields(value)
+    const fields: LogFields = peekTimeAndLevel(value) ?? {}
+    const names = fields['time'] === undefined ? [LEVEL, TIME, ...(this.#scanNames ?? [])] : this.#scanNames ?? []
+    for (const name of names) {
+      const v = scanTopLevelField(value, name)
+      if (v === NOT_FOUND_CHEAPLY) return parseFields(value)
+      if (v !== undefined) fields[name.toString()] = v
+    }
+    return fields
   }
 
   /** Cut a record to maxMessageBytes, keeping it valid JSON when it was JSON; or refuse it. */
@@ -184,8 +222,10 @@ function parseFields (value: Buffer): LogFields | undefined {
 const TRACE_ID = /^[0-9a-f]{32}$/
 const SPAN_ID = /^[0-9a-f]{16}$/
 
+// one native search covers both spellings ("trace_id", "traceId"); a string needle would be re-encoded per call
+const TRACE_NEEDLE = Buffer.from('"trace')
 function mentionsTrace (value: Buffer): boolean {
-  return value.includes('"trace_id"') || value.includes('"traceId"')
+  return value.includes(TRACE_NEEDLE)
 }
 
 /** W3C traceparent from OpenTelemetry-style fields (trace_id/span_id/trace_flags or camelCase). */

@@ -98,3 +98,20 @@ async function waitForPartitions (client, topic, timeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
 }
+
+/** Number of records in `topic` (sum of high - low watermarks over its partitions). */
+export async function countRecords (topic, { bootstrap = brokers() } = {}) {
+  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': bootstrap, 'group.id': `klt-count-${randomUUID()}` }, {})
+  await new Promise((resolve, reject) => consumer.connect({ timeout: 15000 }, (err) => (err ? reject(err) : resolve())))
+  try {
+    const partitions = await waitForPartitions(consumer, topic, 10000)
+    let total = 0
+    for (const p of partitions) {
+      const w = await new Promise((resolve, reject) => consumer.queryWatermarkOffsets(topic, p.id, 10000, (err, o) => (err ? reject(err) : resolve(o))))
+      total += w.highOffset - w.lowOffset
+    }
+    return total
+  } finally {
+    await new Promise((resolve) => consumer.disconnect(() => resolve()))
+  }
+}
