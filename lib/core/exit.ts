@@ -23,8 +23,14 @@ function onExit (): void {
   }
 }
 
+// signal-exit (loaded by many tools) also listens and re-raises a signal only when it is
+// the sole listener: if we deferred to it and it to us, SIGTERM would never end the process.
+function isSignalExitListener (fn: (...args: unknown[]) => unknown): boolean {
+  return /__signal_exit_emitter__|emitter\.count|#emitter/.test(Function.prototype.toString.call(fn))
+}
+
 function onSignal (signal: NodeJS.Signals): void {
-  const appHasHandler = process.listenerCount(signal) > 1
+  const appHasHandler = process.listeners(signal).some((fn) => fn !== onSignal && !isSignalExitListener(fn as (...args: unknown[]) => unknown))
   const all = Promise.allSettled([...live].map(async (p) => p.shutdown()))
   if (appHasHandler || shuttingDown) return // the application decides when to exit
   shuttingDown = true
@@ -71,5 +77,26 @@ export function unregisterExit (p: ExitParticipant): void {
  * the point where Node would exit if node-rdkafka's handles did not hold it open.
  */
 export function processIsIdle (): boolean {
-  return process.getActiveResourcesInfo().length === 0
+  const active = process.getActiveResourcesInfo()
+  if (active.length === 0) return true
+  // stdout/stderr on a pipe or TTY are listed as ref'd handles, yet they never keep the
+  // loop alive on their own (writes to them are synchronous here): discount them
+  for (const type of stdioResourceTypes()) {
+    const i = active.indexOf(type)
+    if (i >= 0) active.splice(i, 1)
+  }
+  return active.length === 0
+}
+
+const HANDLE_TYPES: Record<string, string> = { Pipe: 'PipeWrap', TTY: 'TTYWrap', TCP: 'TCPWrap' }
+
+function stdioResourceTypes (): string[] {
+  const types: string[] = []
+  // never touch process.stdin: its getter would open it
+  for (const stream of [process.stdout, process.stderr]) {
+    const name = (stream as unknown as { _handle?: { constructor?: { name?: string } } })._handle?.constructor?.name
+    const type = name === undefined ? undefined : HANDLE_TYPES[name]
+    if (type !== undefined) types.push(type)
+  }
+  return types
 }
