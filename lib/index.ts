@@ -11,3 +11,5 @@ export {
   BadRecordError, NativeLoadError
 } from './core/errors'
 export { safeStringify } from './core/safe-json'
+export { toPrometheus, type PrometheusOptions } from './core/prometheus'
+export type { LatencySnapshot } from './core/metrics'

@@ -32,6 +32,8 @@ export interface MetricsSnapshot {
   bytesProduced: number
   connected: boolean
   latencyMs: LatencySnapshot
+  /** librdkafka's latest statistics document, when `rdkafka['statistics.interval.ms']` is set. */
+  rdkafka?: Record<string, unknown>
 }
 
 export class Counters {

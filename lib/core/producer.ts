@@ -63,6 +63,7 @@ export class KafkaLogProducer extends EventEmitter {
   /** Set by close(): intake stops at once, even while the connection is still coming up. */
   #closeRequested = false
   #fatalReported = false
+  #rdkafkaStats: Record<string, unknown> | undefined
 
   constructor (options: KafkaLogOptions) {
     super()
@@ -94,6 +95,14 @@ export class KafkaLogProducer extends EventEmitter {
     }
     native.on('delivery-report', (err, report) => { this.#onDelivery(err, report) })
     native.on('event.error', (err) => { this.#onNativeError(err) })
+    // with rdkafka['statistics.interval.ms'] set, keep librdkafka's latest statistics
+    native.on('event.stats', (stats: { message: string }) => {
+      try {
+        this.#rdkafkaStats = JSON.parse(stats.message) as Record<string, unknown>
+      } catch {
+        // a malformed statistics document is not worth an error
+      }
+    })
     return native
   }
 
@@ -174,7 +183,8 @@ export class KafkaLogProducer extends EventEmitter {
       pending: this.#queue.length + inflight,
       bytesProduced: c.bytesProduced,
       connected: this.#state === 'ready',
-      latencyMs: this.#latency.snapshot()
+      latencyMs: this.#latency.snapshot(),
+      ...(this.#rdkafkaStats === undefined ? {} : { rdkafka: this.#rdkafkaStats })
     }
   }
 

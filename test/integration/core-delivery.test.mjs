@@ -127,3 +127,15 @@ t.test('deliveryReports "all" feeds the write-to-ack latency histogram', async (
   t.equal(m.latencyMs.count, 500)
   t.ok(m.latencyMs.p50 > 0 && m.latencyMs.p50 <= m.latencyMs.p99 && m.latencyMs.p99 <= m.latencyMs.max, JSON.stringify(m.latencyMs))
 })
+
+t.test('librdkafka statistics appear in metrics() when enabled', async (t) => {
+  const topic = await createTopic(uniqueTopic())
+  const producer = new KafkaLogProducer({ brokers: brokers(), topic, rdkafka: { 'statistics.interval.ms': 100 } })
+  t.teardown(() => producer.close())
+  producer.write({ level: 30 })
+  await producer.flush(10000)
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  const stats = producer.metrics().rdkafka
+  t.equal(stats?.type, 'producer')
+  t.ok(typeof stats?.txmsgs === 'number', 'has txmsgs')
+})

@@ -1,0 +1,35 @@
+// The cheap top-level field reader must agree with JSON.parse whenever it answers.
+import t from 'tap'
+import fc from 'fast-check'
+import { createRequire } from 'node:module'
+
+const { scanTopLevelField, NOT_FOUND_CHEAPLY } = createRequire(import.meta.url)('../../dist/core/field-scan.js')
+const field = (line, name) => scanTopLevelField(Buffer.from(line), Buffer.from(name))
+
+t.test('reads top-level fields of pino lines, not nested ones', async (t) => {
+  const line = '{"level":30,"time":1,"req":{"reqId":"nested"},"reqId":"top","n":-1.5e3,"ok":true,"nil":null,"arr":[1,{"reqId":2}]}'
+  t.equal(field(line, 'reqId'), 'top')
+  t.equal(field(line, 'level'), 30)
+  t.equal(field(line, 'n'), -1500)
+  t.equal(field(line, 'ok'), true)
+  t.equal(field(line, 'nil'), null)
+  t.same(field(line, 'req'), { reqId: 'nested' })
+  t.equal(field(line, 'missing'), undefined)
+  t.equal(field('{"s":"a\\"b\\u00e9"}', 's'), 'a"bé', 'escaped strings are decoded')
+  t.equal(field('not json', 'x'), NOT_FOUND_CHEAPLY)
+  t.equal(field('{"a":1', 'b'), NOT_FOUND_CHEAPLY, 'a truncated line is left to the parser')
+})
+
+t.test('agrees with JSON.parse on any object (property test)', async (t) => {
+  fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string(), (obj, probe) => {
+    const line = JSON.stringify(obj)
+    for (const name of [...Object.keys(obj), probe]) {
+      const v = field(line, name)
+      if (v === NOT_FOUND_CHEAPLY) continue
+      const expected = Object.prototype.hasOwnProperty.call(obj, name) ? JSON.parse(line)[name] : undefined
+      if (JSON.stringify(v) !== JSON.stringify(expected)) return false
+    }
+    return true
+  }), { numRuns: 2000 })
+  t.pass('2000 random objects')
+})
