@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events'
-import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
-import { ClosedError, ConfigError, ConnectError, DeliveryError, KafkaLogError, type BadRecordError } from './errors'
-import { processIsIdle, registerExit, unregisterExit, type ExitParticipant } from './exit'
+import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
+import { Connection, type ConnectionClient } from './connection'
+import { ClosedError, ConnectError, DeliveryError, KafkaLogError, type BadRecordError } from './errors'
+import { registerExit, unregisterExit, type ExitParticipant } from './exit'
 import { Fallback } from './fallback'
 import { Counters, LatencyHistogram, type DropReason, type MetricsSnapshot } from './metrics'
-import { loadRdkafka } from './native'
 import { resolveOptions, type KafkaLogOptions, type LogInput, type ResolvedOptions } from './options'
 import { RecordQueue } from './queue'
 import { buildRdkafkaConfig, redact, type RdkafkaConfig } from './rdkafka-config'
@@ -12,11 +12,7 @@ import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './recor
 
 const ERR_QUEUE_FULL = -184
 const ERR_MSG_SIZE_TOO_LARGE = 10
-const POLL_MS = 20
 const QUEUE_FULL_RETRY_MS = 1
-const CONNECT_RETRY_MS = 1000
-const CONNECT_ATTEMPT_MS = 10000
-const IDLE_CHECK_MS = 250
 
 /** What `flush()` and `close()` resolve with. */
 export interface FlushResult {
@@ -26,10 +22,11 @@ export interface FlushResult {
   pending: number
 }
 
-type State = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed'
+let nextId = 1
 
 /**
- * A Kafka producer for log records, over node-rdkafka.
+ * A Kafka producer for log records, over node-rdkafka. Producers with the same librdkafka
+ * settings share one native producer (one set of connections and threads per process).
  *
  * `write()` never throws and never blocks: records wait in a bounded JS buffer until the
  * connection is up or librdkafka's queue has room. Every record is accounted for:
@@ -43,34 +40,44 @@ export class KafkaLogProducer extends EventEmitter {
   readonly options: ResolvedOptions
   readonly #encoder: RecordEncoder
   readonly #config: RdkafkaConfig
-  #native: NativeProducer
+  readonly #conn: Connection
+  readonly #client: ConnectionClient
   readonly #queue = new RecordQueue<EncodedRecord>()
   readonly #counters = new Counters()
   readonly #latency = new LatencyHistogram()
   readonly #fallback: Fallback | undefined
   readonly #exit: ExitParticipant
-  #state: State = 'idle'
-  #pollTimer: NodeJS.Timeout | undefined
-  #idleTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
-  #connectStarted = 0
   #connectErrorReported = false
-  #connecting: Promise<void> | undefined
   #needDrain = false
   #bufferWaiters: Array<() => void> = []
-  #suspending: Promise<unknown> | undefined
   #closing: Promise<FlushResult> | undefined
   /** Set by close(): intake stops at once, even while the connection is still coming up. */
   #closeRequested = false
-  #fatalReported = false
-  #rdkafkaStats: Record<string, unknown> | undefined
+  #closed = false
+  #connectWaiters: Array<() => void> = []
 
   constructor (options: KafkaLogOptions) {
     super()
     this.options = resolveOptions(options)
     this.#encoder = new RecordEncoder(this.options)
     this.#config = buildRdkafkaConfig(this.options)
-    this.#native = this.#createNative()
+    const id = nextId++
+    this.#client = {
+      id,
+      onReady: () => { this.#onReady() },
+      onDelivery: (err, report, writtenAt) => { this.#onDelivery(err, report, writtenAt) },
+      onConnectFailed: (err, waited) => { this.#onConnectFailed(err, waited) },
+      onFatal: (err) => { this.#report(err) },
+      idleFlush: () => this.flush(),
+      buffered: () => this.#queue.length
+    }
+    this.#conn = Connection.acquire(this.#config, {
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      flushTimeoutMs: this.options.flushTimeoutMs,
+      allReports: this.options.deliveryReports === 'all',
+      idleSuspend: this.options.exitHook
+    }, this.#client)
     if (this.options.fallback !== undefined) {
       this.#fallback = new Fallback(this.options.fallback, (e) => {
         this.#report(new KafkaLogError(`fallback write failed: ${e.message}`, { cause: e }))
@@ -80,30 +87,6 @@ export class KafkaLogProducer extends EventEmitter {
       shutdown: () => this.close(),
       undelivered: () => this.#queue.length + this.#counters.inflight()
     }
-  }
-
-  #createNative (): NativeProducer {
-    const Kafka = loadRdkafka()
-    let native: NativeProducer
-    try {
-      // validates every librdkafka property now (no I/O happens before connect)
-      native = new Kafka.Producer(this.#config.global, this.#config.topic)
-    } catch (err) {
-      const message = redact(err instanceof Error ? err.message : String(err), this.#config)
-      const property = /property:? "([^"]+)"/.exec(message)?.[1]
-      throw new ConfigError(property === undefined ? 'rdkafka' : `rdkafka.${property}`, `librdkafka rejected it: ${message}`)
-    }
-    native.on('delivery-report', (err, report) => { this.#onDelivery(err, report) })
-    native.on('event.error', (err) => { this.#onNativeError(err) })
-    // with rdkafka['statistics.interval.ms'] set, keep librdkafka's latest statistics
-    native.on('event.stats', (stats: { message: string }) => {
-      try {
-        this.#rdkafkaStats = JSON.parse(stats.message) as Record<string, unknown>
-      } catch {
-        // a malformed statistics document is not worth an error
-      }
-    })
-    return native
   }
 
   /**
@@ -124,16 +107,17 @@ export class KafkaLogProducer extends EventEmitter {
       return true
     }
     if (record.truncatedFrom !== undefined) this.#counters.truncated++
-    if (this.#state === 'idle') this.#connect()
-    if (this.#state === 'ready' && this.#queue.length === 0 && this.#produce(record)) return true
-    return this.#enqueue(record)
+    if (this.#conn.ready && this.#queue.length === 0 && this.#produce(record)) return true
+    const accepted = this.#enqueue(record)
+    if (!this.#conn.ready) this.#startConnecting()
+    return accepted
   }
 
   /** Connect now instead of on the first write; resolves once connected (rejects on close). */
   connect (): Promise<void> {
-    if (this.#state === 'ready') return Promise.resolve()
+    if (this.#conn.ready) return Promise.resolve()
     if (this.#closeRequested) return Promise.reject(new ClosedError('the producer is closed'))
-    if (this.#state === 'idle') this.#connect()
+    this.#startConnecting()
     return new Promise((resolve, reject) => {
       const onReady = (): void => {
         this.off('close', onClose)
@@ -170,6 +154,7 @@ export class KafkaLogProducer extends EventEmitter {
   metrics (): MetricsSnapshot {
     const c = this.#counters
     const inflight = c.inflight()
+    const stats = this.#conn.stats
     return {
       written: c.written,
       delivered: c.delivered,
@@ -182,97 +167,42 @@ export class KafkaLogProducer extends EventEmitter {
       inflight,
       pending: this.#queue.length + inflight,
       bytesProduced: c.bytesProduced,
-      connected: this.#state === 'ready',
+      connected: this.#conn.ready && !this.#closed,
       latencyMs: this.#latency.snapshot(),
-      ...(this.#rdkafkaStats === undefined ? {} : { rdkafka: this.#rdkafkaStats })
+      ...(stats === undefined ? {} : { rdkafka: stats })
     }
   }
 
-  // --- connection ---------------------------------------------------------------------
+  // --- connection events ----------------------------------------------------------------
 
-  #connect (): void {
-    this.#state = 'connecting'
-    if (this.#connectStarted === 0) this.#connectStarted = Date.now()
+  #startConnecting (): void {
     if (this.options.exitHook) registerExit(this.#exit)
-    const attemptMs = Math.min(this.options.connectTimeoutMs, CONNECT_ATTEMPT_MS)
-    this.#connecting = new Promise((resolve) => {
-      this.#native.connect({ timeout: attemptMs }, (err) => {
-        this.#connecting = undefined
-        resolve()
-        if (this.#state !== 'connecting') return
-        if (err) this.#onConnectFailed(err)
-        else this.#onReady()
-      })
-    })
+    this.#conn.connect()
   }
 
-  #onConnectFailed (err: LibrdKafkaError): void {
+  #onConnectFailed (err: LibrdKafkaError, waited: number): void {
     if (this.#closeRequested) {
-      this.emit('connect-failed') // wakes close(): no point retrying past a close
+      this.#wakeConnectWaiters() // no point waiting past a close
       return
     }
-    const waited = Date.now() - this.#connectStarted
     if (!this.#connectErrorReported && waited >= this.options.connectTimeoutMs) {
       this.#connectErrorReported = true
       this.#report(new ConnectError(`could not connect to Kafka at ${this.options.brokers} within ${this.options.connectTimeoutMs} ms ` +
         `(${redact(err.message, this.#config)}); still retrying, buffering up to ${this.options.maxBufferMessages} records`, { cause: err, retriable: true }))
     }
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined
-      if (this.#state === 'connecting') this.#connect()
-    }, CONNECT_RETRY_MS).unref()
   }
 
   #onReady (): void {
-    this.#state = 'ready'
-    this.#connectStarted = 0
     this.#connectErrorReported = false
-    // delivery reports (and error events) reach JS only through poll()
-    this.#pollTimer = setInterval(() => { this.#native.poll() }, POLL_MS).unref()
-    if (this.options.exitHook) this.#idleTimer = setInterval(() => { this.#checkProcessIdle() }, IDLE_CHECK_MS).unref()
+    this.#wakeConnectWaiters()
     this.emit('ready')
     this.#drainQueue()
   }
 
-  /**
-   * node-rdkafka's native handles keep the event loop alive while connected. When nothing
-   * else does, the app is done: flush and disconnect so the process can exit. A later
-   * write reconnects.
-   */
-  #checkProcessIdle (): void {
-    if (this.#suspending !== undefined || this.#state !== 'ready' || !processIsIdle()) return
-    this.#suspending = this.#suspend().finally(() => { this.#suspending = undefined })
-  }
-
-  async #suspend (): Promise<void> {
-    await this.flush()
-    if (this.#state !== 'ready' || this.#queue.length > 0 || !processIsIdle()) return
-    this.#stopTimers()
-    this.#state = 'idle'
-    const old = this.#native
-    await new Promise<void>((resolve) => { old.disconnect(this.options.flushTimeoutMs, () => { resolve() }) })
-    // disconnect flushed: what was produced has been reported on
-    if (this.options.deliveryReports === 'errors') this.#counters.settle()
-    unregisterExit(this.#exit)
-    if (this.#closeRequested) return
-    this.#native = this.#createNative()
-    if (this.#queue.length > 0 && this.#state === 'idle') this.#connect()
-  }
-
-  #stopTimers (): void {
-    clearInterval(this.#pollTimer)
-    clearInterval(this.#idleTimer)
-    clearTimeout(this.#retryTimer)
-    this.#pollTimer = this.#idleTimer = this.#retryTimer = undefined
-  }
-
-  #onNativeError (err: LibrdKafkaError): void {
-    // librdkafka retries transient broker trouble by itself; a fatal error (e.g. the
-    // idempotent producer lost its state, or authentication failed) is reported once.
-    const fatal = (err as { isFatal?: boolean }).isFatal === true || /authentication|SASL|not authorized/i.test(err.message)
-    if (!fatal || this.#fatalReported) return
-    this.#fatalReported = true
-    this.#report(new KafkaLogError(`Kafka producer error: ${redact(err.message, this.#config)}`, { cause: err }))
+  #wakeConnectWaiters (): void {
+    const waiters = this.#connectWaiters
+    this.#connectWaiters = []
+    for (const w of waiters) w()
   }
 
   // --- buffering and producing ---------------------------------------------------------
@@ -280,9 +210,7 @@ export class KafkaLogProducer extends EventEmitter {
   /** Hand one record to librdkafka; false when its queue is full (the caller keeps it). */
   #produce (r: EncodedRecord): boolean {
     try {
-      // opaque (write time) only when reports come per record: it feeds the latency histogram
-      const opaque = this.options.deliveryReports === 'all' ? performance.now() : undefined
-      this.#native.produce(r.topic, null, r.value, r.key, r.timestamp, opaque, r.headers)
+      this.#conn.produce(this.#client.id, r.topic, r.value, r.key, r.timestamp, r.headers)
       this.#counters.produced++
       this.#counters.bytesProduced += r.value.length
       return true
@@ -296,6 +224,7 @@ export class KafkaLogProducer extends EventEmitter {
         this.#drop('too-large', r, new DeliveryError(`record of ${r.value.length} bytes is over librdkafka's message.max.bytes`, { cause: err }))
         return true
       }
+      if (err instanceof Error && err.message === 'Producer not connected') return false // suspended meanwhile: keep it
       this.#counters.failed++
       this.#fallback?.write(r.value)
       this.#emitDeliveryError(err)
@@ -322,11 +251,12 @@ export class KafkaLogProducer extends EventEmitter {
   }
 
   #drainQueue (): void {
-    while (this.#state === 'ready' || (this.#state === 'closing' && this.#native.isConnected())) {
+    while (this.#conn.ready && !this.#closed) {
       const r = this.#queue.peek()
       if (r === undefined || !this.#produce(r)) break
       this.#queue.shift()
     }
+    if (this.#queue.length > 0 && !this.#conn.ready && !this.#closeRequested) this.#startConnecting()
     if (this.#needDrain && this.#queue.length <= this.options.maxBufferMessages / 2 && this.#queue.bytes <= this.options.maxBufferBytes / 2) {
       this.#needDrain = false
       this.emit('drain')
@@ -339,22 +269,22 @@ export class KafkaLogProducer extends EventEmitter {
   }
 
   #scheduleRetry (): void {
-    this.#native.poll() // serve delivery reports: they free room in librdkafka's queue
+    this.#conn.poll() // serve delivery reports: they free room in librdkafka's queue
     this.#retryTimer ??= setTimeout(() => {
       this.#retryTimer = undefined
       this.#drainQueue()
     }, QUEUE_FULL_RETRY_MS).unref()
   }
 
-  #onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport): void {
-    if (this.#state === 'closed') return
+  #onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined): void {
+    if (this.#closed) return
     if (err) {
       this.#counters.fail()
       if (Buffer.isBuffer(report.value)) this.#fallback?.write(report.value)
       this.#emitDeliveryError(err)
     } else {
       this.#counters.delivered++
-      if (typeof report.opaque === 'number') this.#latency.record(performance.now() - report.opaque)
+      if (writtenAt !== undefined) this.#latency.record(performance.now() - writtenAt)
     }
     if (this.#queue.length > 0) this.#drainQueue()
   }
@@ -386,17 +316,34 @@ export class KafkaLogProducer extends EventEmitter {
     return { delivered: c.delivered, failed: c.failed, pending: this.#queue.length + c.inflight() }
   }
 
-  /** Wait (bounded) until the JS buffer has been handed to librdkafka. */
-  #waitBufferEmpty (timeoutMs: number): Promise<void> {
-    if (this.#queue.length === 0) return Promise.resolve()
+  /** Resolve when `register`'s callback fires or `timeoutMs` passes. */
+  #bounded (timeoutMs: number, register: (done: () => void) => () => void): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer)
-        this.#bufferWaiters = this.#bufferWaiters.filter((w) => w !== done)
+        unregister()
         resolve()
       }
       const timer = setTimeout(done, Math.max(0, timeoutMs))
+      const unregister = register(done)
+    })
+  }
+
+  /** Wait (bounded) until the JS buffer has been handed to librdkafka. */
+  #waitBufferEmpty (timeoutMs: number): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve()
+    return this.#bounded(timeoutMs, (done) => {
       this.#bufferWaiters.push(done)
+      return () => { this.#bufferWaiters = this.#bufferWaiters.filter((w) => w !== done) }
+    })
+  }
+
+  /** While connecting, wait (up to `timeoutMs`) for the connection or its failure. */
+  #waitConnected (timeoutMs: number): Promise<void> {
+    if (this.#conn.ready || this.#queue.length === 0) return Promise.resolve()
+    return this.#bounded(timeoutMs, (done) => {
+      this.#connectWaiters.push(done)
+      return () => { this.#connectWaiters = this.#connectWaiters.filter((w) => w !== done) }
     })
   }
 
@@ -405,20 +352,20 @@ export class KafkaLogProducer extends EventEmitter {
    * has failed (then, with error-only reports, the rest count as delivered), or at the deadline.
    */
   #flushNative (timeoutMs: number): Promise<void> {
-    if (this.#counters.inflight() === 0 || !this.#native.isConnected()) return Promise.resolve()
+    if (this.#counters.inflight() === 0 || !this.#conn.ready) return Promise.resolve()
     const deadline = Date.now() + timeoutMs
     const handedOver = this.#counters.produced
     return new Promise((resolve) => {
-      this.#native.flush(Math.max(0, timeoutMs), (err) => {
+      this.#conn.flush(timeoutMs, (err) => {
         // reports fired during the flush reach JS through node-rdkafka's dispatcher: let them land
         const land = (): void => {
           if (this.options.deliveryReports === 'errors') {
             if (!err) this.#counters.settle(handedOver)
             resolve()
-          } else if (this.#counters.inflight() === 0 || Date.now() >= deadline || !this.#native.isConnected()) {
+          } else if (this.#counters.inflight() === 0 || Date.now() >= deadline || !this.#conn.ready) {
             resolve()
           } else {
-            this.#native.poll()
+            this.#conn.poll()
             setTimeout(land, 1)
           }
         }
@@ -427,47 +374,21 @@ export class KafkaLogProducer extends EventEmitter {
     })
   }
 
-  /** While connecting, wait (up to `timeoutMs`) for the connection or its failure. */
-  #waitConnected (timeoutMs: number): Promise<void> {
-    if (this.#state !== 'connecting') return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer)
-        this.off('ready', done)
-        this.off('connect-failed', done)
-        resolve()
-      }
-      const timer = setTimeout(done, Math.max(0, timeoutMs))
-      this.once('ready', done)
-      this.once('connect-failed', done)
-    })
-  }
-
   async #close (timeoutMs: number): Promise<FlushResult> {
     const deadline = Date.now() + timeoutMs
     this.#closeRequested = true
-    if (this.#suspending !== undefined) await this.#suspending
     // records written before close() still go out if the connection comes up in time
     await this.#waitConnected(timeoutMs)
-    const wasReady = this.#state === 'ready'
-    this.#state = 'closing'
-    if (wasReady) {
-      await this.#waitBufferEmpty(deadline - Date.now())
-      await this.#flushNative(deadline - Date.now())
-    }
+    await this.#waitBufferEmpty(deadline - Date.now())
+    await this.#flushNative(deadline - Date.now())
     const result = this.#flushResult()
-    this.#stopTimers()
-    // a connection attempt under way must settle before the handle is torn down
+    clearTimeout(this.#retryTimer)
+    this.#closed = true
+    // the last producer out disconnects; a connection attempt under way settles first
     // (ending a thread that holds a connecting producer aborts the process)
-    if (this.#connecting !== undefined) await this.#connecting
-    if (this.#native.isConnected()) {
-      await new Promise<void>((resolve) => {
-        this.#native.disconnect(Math.max(1000, deadline - Date.now()), () => { resolve() })
-      })
-    }
+    await this.#conn.release(this.#client, deadline - Date.now())
     for (const r of this.#queue.clear()) this.#drop('closed', r)
     this.#counters.abandon() // still in flight at the deadline: fate unknown, counted as dropped
-    this.#state = 'closed'
     unregisterExit(this.#exit)
     this.#fallback?.end()
     this.emit('close')

@@ -1,0 +1,236 @@
+import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
+import { ConfigError, KafkaLogError } from './errors'
+import { processIsIdle } from './exit'
+import { loadRdkafka } from './native'
+import { redact, type RdkafkaConfig } from './rdkafka-config'
+
+const POLL_MS = 20
+const CONNECT_RETRY_MS = 1000
+const CONNECT_ATTEMPT_MS = 10000
+const IDLE_CHECK_MS = 250
+
+/** What a connection needs from each producer that shares it. */
+export interface ConnectionClient {
+  readonly id: number
+  /** The connection is up: hand buffered records over. */
+  onReady: () => void
+  /** A delivery report for one of this client's records (errors only, unless reports are 'all'). */
+  onDelivery: (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined) => void
+  /** A connection attempt failed (librdkafka keeps no handle between attempts). */
+  onConnectFailed: (err: LibrdKafkaError, waitedMs: number) => void
+  /** A fatal producer error (reported once per connection). */
+  onFatal: (err: KafkaLogError) => void
+  /** Flush before the connection is suspended because the process is otherwise idle. */
+  idleFlush: () => Promise<unknown>
+  /** Records still waiting in this client's JS buffer. */
+  buffered: () => number
+}
+
+export interface ConnectionOptions {
+  connectTimeoutMs: number
+  flushTimeoutMs: number
+  /** Per-record reports: the opaque then carries the write time for the latency histogram. */
+  allReports: boolean
+  /** Suspend (flush + disconnect) when nothing else keeps the process alive. */
+  idleSuspend: boolean
+}
+
+const shared = new Map<string, Connection>()
+
+/**
+ * One node-rdkafka producer, shared by every KafkaLogProducer of the process with the same
+ * librdkafka configuration (one set of broker connections and threads, however many
+ * loggers). Connects lazily, retries, polls, suspends when the process is otherwise idle,
+ * and disconnects when its last client leaves.
+ */
+export class Connection {
+  readonly #key: string
+  readonly #config: RdkafkaConfig
+  readonly #opts: ConnectionOptions
+  readonly #clients = new Map<number, ConnectionClient>()
+  #native: NativeProducer
+  #state: 'idle' | 'connecting' | 'ready' = 'idle'
+  #connectStarted = 0
+  #attempt: Promise<void> | undefined
+  #pollTimer: NodeJS.Timeout | undefined
+  #idleTimer: NodeJS.Timeout | undefined
+  #retryTimer: NodeJS.Timeout | undefined
+  #suspending: Promise<void> | undefined
+  #fatalReported = false
+  #stats: Record<string, unknown> | undefined
+
+  /** The shared connection for `config`, created (without I/O) when there is none yet. Throws ConfigError. */
+  static acquire (config: RdkafkaConfig, opts: ConnectionOptions, client: ConnectionClient): Connection {
+    const key = JSON.stringify([config.global, config.topic, opts])
+    let c = shared.get(key)
+    if (c === undefined) {
+      c = new Connection(key, config, opts)
+      shared.set(key, c)
+    }
+    c.#clients.set(client.id, client)
+    return c
+  }
+
+  private constructor (key: string, config: RdkafkaConfig, opts: ConnectionOptions) {
+    this.#key = key
+    this.#config = config
+    this.#opts = opts
+    this.#native = this.#createNative()
+  }
+
+  get ready (): boolean { return this.#state === 'ready' }
+  get connecting (): boolean { return this.#state === 'connecting' }
+  get stats (): Record<string, unknown> | undefined { return this.#stats }
+  /** Several clients share it: records must carry their client's id to route reports. */
+  get isShared (): boolean { return this.#clients.size > 1 }
+
+  #createNative (): NativeProducer {
+    const Kafka = loadRdkafka()
+    let native: NativeProducer
+    try {
+      // validates every librdkafka property now (no I/O happens before connect)
+      native = new Kafka.Producer(this.#config.global, this.#config.topic)
+    } catch (err) {
+      const message = redact(err instanceof Error ? err.message : String(err), this.#config)
+      const property = /property:? "([^"]+)"/.exec(message)?.[1]
+      throw new ConfigError(property === undefined ? 'rdkafka' : `rdkafka.${property}`, `librdkafka rejected it: ${message}`)
+    }
+    native.on('delivery-report', (err, report) => { this.#route(err, report) })
+    native.on('event.error', (err) => { this.#onNativeError(err) })
+    native.on('event.stats', (stats: { message: string }) => {
+      try {
+        this.#stats = JSON.parse(stats.message) as Record<string, unknown>
+      } catch {
+        // a malformed statistics document is not worth an error
+      }
+    })
+    return native
+  }
+
+  /** librdkafka's produce(); throws as node-rdkafka does (QUEUE_FULL, size). */
+  produce (clientId: number, topic: string, value: Buffer, key: string | Buffer | null, timestamp: number | null,
+    headers: ReadonlyArray<Readonly<Record<string, string>>>): void {
+    // the opaque routes reports: only needed when shared, or when reports carry latency
+    const opaque = this.#opts.allReports ? [clientId, performance.now()] : this.isShared ? clientId : undefined
+    this.#native.produce(topic, null, value, key, timestamp, opaque, headers as Array<Record<string, string>>)
+  }
+
+  poll (): void {
+    if (this.#state === 'ready') this.#native.poll()
+  }
+
+  connect (): void {
+    if (this.#state !== 'idle') return
+    this.#state = 'connecting'
+    if (this.#connectStarted === 0) this.#connectStarted = Date.now()
+    const attemptMs = Math.min(this.#opts.connectTimeoutMs, CONNECT_ATTEMPT_MS)
+    this.#attempt = new Promise((resolve) => {
+      this.#native.connect({ timeout: attemptMs }, (err) => {
+        this.#attempt = undefined
+        resolve()
+        if (this.#state !== 'connecting') return
+        if (err) this.#onConnectFailed(err)
+        else this.#onReady()
+      })
+    })
+  }
+
+  #onConnectFailed (err: LibrdKafkaError): void {
+    this.#state = 'idle'
+    const waited = Date.now() - this.#connectStarted
+    for (const c of this.#clients.values()) c.onConnectFailed(err, waited)
+    if (this.#clients.size === 0) return
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      this.connect()
+    }, CONNECT_RETRY_MS).unref()
+  }
+
+  #onReady (): void {
+    this.#state = 'ready'
+    this.#connectStarted = 0
+    // delivery reports (and error events) reach JS only through poll()
+    this.#pollTimer = setInterval(() => { this.#native.poll() }, POLL_MS).unref()
+    if (this.#opts.idleSuspend) this.#idleTimer = setInterval(() => { this.#checkProcessIdle() }, IDLE_CHECK_MS).unref()
+    for (const c of this.#clients.values()) c.onReady()
+  }
+
+  #route (err: LibrdKafkaError | null | undefined, report: DeliveryReport): void {
+    const opaque: unknown = report.opaque
+    let id: number | undefined
+    let writtenAt: number | undefined
+    if (Array.isArray(opaque)) [id, writtenAt] = opaque as [number, number]
+    else if (typeof opaque === 'number') id = opaque
+    const client = id === undefined ? this.#clients.values().next().value : this.#clients.get(id)
+    client?.onDelivery(err, report, writtenAt)
+  }
+
+  #onNativeError (err: LibrdKafkaError): void {
+    // librdkafka retries transient broker trouble by itself; a fatal error (e.g. the
+    // idempotent producer lost its state, or authentication failed) is reported once.
+    const fatal = (err as { isFatal?: boolean }).isFatal === true || /authentication|SASL|not authorized/i.test(err.message)
+    if (!fatal || this.#fatalReported) return
+    this.#fatalReported = true
+    const e = new KafkaLogError(`Kafka producer error: ${redact(err.message, this.#config)}`, { cause: err })
+    for (const c of this.#clients.values()) c.onFatal(e)
+  }
+
+  /**
+   * node-rdkafka's native handles keep the event loop alive while connected. When nothing
+   * else does, the app is done: flush and disconnect so the process can exit. A later
+   * write reconnects.
+   */
+  #checkProcessIdle (): void {
+    if (this.#suspending !== undefined || this.#state !== 'ready' || !processIsIdle()) return
+    this.#suspending = this.#suspend().finally(() => { this.#suspending = undefined })
+  }
+
+  async #suspend (): Promise<void> {
+    await Promise.all([...this.#clients.values()].map(async (c) => c.idleFlush()))
+    if (this.#state !== 'ready' || !processIsIdle() || [...this.#clients.values()].some((c) => c.buffered() > 0)) return
+    await this.#disconnect(this.#opts.flushTimeoutMs, true)
+  }
+
+  /** Wait for a suspension or a connection attempt under way (a connecting handle must not be torn down). */
+  async settle (): Promise<void> {
+    if (this.#suspending !== undefined) await this.#suspending
+    if (this.#attempt !== undefined) await this.#attempt
+  }
+
+  /** librdkafka flush of everything handed over; `err` set at the deadline. */
+  flush (timeoutMs: number, cb: (err: unknown) => void): void {
+    if (this.#state !== 'ready') {
+      cb(new KafkaLogError('not connected'))
+      return
+    }
+    this.#native.flush(Math.max(0, timeoutMs), cb)
+  }
+
+  async #disconnect (timeoutMs: number, reusable: boolean): Promise<void> {
+    this.#stopTimers()
+    const wasConnected = this.#native.isConnected()
+    this.#state = 'idle'
+    if (wasConnected) {
+      const old = this.#native
+      await new Promise<void>((resolve) => { old.disconnect(Math.max(1000, timeoutMs), () => { resolve() }) })
+      // a disconnected node-rdkafka producer is not reconnected: the next connect gets a new one
+      if (reusable) this.#native = this.#createNative()
+    }
+  }
+
+  #stopTimers (): void {
+    clearInterval(this.#pollTimer)
+    clearInterval(this.#idleTimer)
+    clearTimeout(this.#retryTimer)
+    this.#pollTimer = this.#idleTimer = this.#retryTimer = undefined
+  }
+
+  /** A client leaves; the last one out disconnects (bounded by `timeoutMs`). */
+  async release (client: ConnectionClient, timeoutMs: number): Promise<void> {
+    this.#clients.delete(client.id)
+    if (this.#clients.size > 0) return
+    shared.delete(this.#key)
+    await this.settle()
+    await this.#disconnect(timeoutMs, false)
+  }
+}
