@@ -12,6 +12,10 @@ import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './recor
 
 const ERR_QUEUE_FULL = -184
 const ERR_MSG_SIZE_TOO_LARGE = 10
+// librdkafka's "unknown topic" (local, after topic.metadata.propagation.max.ms) and the
+// broker's. node-rdkafka's delivery-report errors arrive with code -1: match the message too.
+const UNKNOWN_TOPIC_CODES = new Set([-188, 3])
+const UNKNOWN_TOPIC_MESSAGE = /unknown topic/i
 const QUEUE_FULL_RETRY_MS = 1
 
 /** What `flush()` and `close()` resolve with. */
@@ -56,6 +60,7 @@ export class KafkaLogProducer extends EventEmitter {
   #closeRequested = false
   #closed = false
   #connectWaiters: Array<() => void> = []
+  readonly #unknownTopicsReported = new Set<string>()
 
   constructor (options: KafkaLogOptions) {
     super()
@@ -282,6 +287,13 @@ export class KafkaLogProducer extends EventEmitter {
       this.#counters.fail()
       if (Buffer.isBuffer(report.value)) this.#fallback?.write(report.value)
       this.#emitDeliveryError(err)
+      const unknownTopic = UNKNOWN_TOPIC_CODES.has(err.code) || UNKNOWN_TOPIC_MESSAGE.test(err.message)
+      if (unknownTopic && !this.#unknownTopicsReported.has(report.topic)) {
+        // one clear error per topic, not one per record
+        this.#unknownTopicsReported.add(report.topic)
+        this.#report(new DeliveryError(`topic "${report.topic}" does not exist and the broker does not create topics on first use: ` +
+          'create it (kafka-topics.sh --create) or set auto.create.topics.enable=true on the broker; its records are counted as failed', { cause: err }))
+      }
     } else {
       this.#counters.delivered++
       if (writtenAt !== undefined) this.#latency.record(performance.now() - writtenAt)
