@@ -58,7 +58,13 @@ try {
       const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
       const seconds = (performance.now() - t0) / 1000
       if (r.status !== 0) throw new Error(`${name} failed (${r.status ?? r.signal}): ${r.stderr}`)
-      const inTopic = await countRecords(topic, { bootstrap: brokers })
+      let inTopic = await countRecords(topic, { bootstrap: brokers })
+      if (inTopic !== LINES) {
+        log(`${name}: ${inTopic} records counted; its output: ${r.stdout.slice(-1500)}`)
+        await new Promise((resolve) => setTimeout(resolve, 3000))
+        inTopic = await countRecords(topic, { bootstrap: brokers })
+        log(`${name}: ${inTopic} records counted 3 s later`)
+      }
       const inProcess = name.startsWith('core') ? JSON.parse(r.stdout.trim().split('\n').pop()) : undefined
       results.runs.push({ round, name, seconds, inTopic, inProcessMs: inProcess?.totalMs })
       log(`round ${round} ${name}: ${seconds.toFixed(2)} s, ${inTopic} records in topic`)
