@@ -43,9 +43,12 @@ export interface WatchEvent {
   level: string
   rate: number
   baseline: number
-  /** The bound crossed (drop x baseline or spike x baseline); for `recovered`, the alert that ended. */
+  /** The bound crossed (drop x baseline or spike x baseline); 0 for `recovered`. */
   threshold: number
+  /** For `recovered`: the alert that ended. */
   ended?: AlertKind
+  /** For `recovered`: true when the baseline moved to the new rate (an alert outlasted the baseline time constant). */
+  adapted?: boolean
   at: number
 }
 
@@ -58,7 +61,12 @@ interface Series {
   open: number
   total: number
   baseline: number | undefined
+  /** Baseline updates so far: the first ones weigh 1/n (a running mean), later ones alpha. */
+  updates: number
+  /** The baseline at each of the last window's ticks, oldest first: rates are judged against the oldest. */
+  history: number[]
   alerting: AlertKind | undefined
+  alertSince: number
 }
 
 export const ALL = '*'
@@ -77,8 +85,10 @@ export function checkWatchConfig (c: WatchConfig): string | undefined {
 /**
  * Rates per (service, level), per service (level `*`) and overall (`*`, `*`). A series
  * seen for the first time counts as silent since the start, so new traffic (say, a burst
- * of errors) shows as a spike from a zero baseline. The baseline does not learn from
- * traffic it is alerting on: a sustained drop stays one alert until traffic comes back.
+ * of errors) shows as a spike from a zero baseline. While a series is alerting its
+ * baseline does not learn (a short spike must not raise the bar, nor cause a "drop" when
+ * it ends); an alert that outlasts the baseline time constant is taken as the new normal,
+ * and the baseline learns again until the alert ends as `recovered` with `adapted: true`.
  */
 export class TrafficWatch {
   readonly #c: WatchConfig
@@ -122,17 +132,30 @@ export class TrafficWatch {
       const rate = s.sum / seconds
       if (s.baseline === undefined) {
         s.baseline = rate
+        s.updates = 1
+        s.history.push(rate)
         continue
       }
-      const verdict = armed ? this.#judge(rate, s.baseline) : undefined
+      // the baseline as it was a window ago: the records now in the window (a spike's
+      // ramp, the first minutes of an outage) have not leaked into what they are judged by
+      const reference = s.history[0] ?? s.baseline
+      const verdict = armed ? this.#judge(rate, reference) : undefined
       if (verdict !== undefined && s.alerting === undefined) {
         s.alerting = verdict.kind
-        events.push({ kind: verdict.kind, service: s.service, level: s.level, rate, baseline: s.baseline, threshold: verdict.threshold, at: nowMs })
+        s.alertSince = nowMs
+        s.baseline = reference // forget what the run-up taught it
+        events.push({ kind: verdict.kind, service: s.service, level: s.level, rate, baseline: reference, threshold: verdict.threshold, at: nowMs })
       } else if (verdict === undefined && s.alerting !== undefined) {
-        events.push({ kind: 'recovered', service: s.service, level: s.level, rate, baseline: s.baseline, threshold: 0, ended: s.alerting, at: nowMs })
+        const adapted = nowMs - s.alertSince >= this.#c.baselineMs
+        events.push({ kind: 'recovered', service: s.service, level: s.level, rate, baseline: reference, threshold: 0, ended: s.alerting, adapted, at: nowMs })
         s.alerting = undefined
       }
-      if (s.alerting === undefined) s.baseline += this.#alpha * (rate - s.baseline)
+      if (s.alerting === undefined || nowMs - s.alertSince >= this.#c.baselineMs) {
+        s.updates++
+        s.baseline += Math.max(this.#alpha, 1 / s.updates) * (rate - s.baseline)
+      }
+      s.history.push(s.baseline)
+      if (s.history.length > this.#slots) s.history.shift()
     }
     return events
   }
@@ -165,7 +188,20 @@ export class TrafficWatch {
     if (s === undefined) {
       // silent since the start: zeros for the ticks already closed, baseline 0 once filled
       const seen = Math.min(this.#ticks, this.#slots)
-      s = { service, level, ring: new Array<number>(seen).fill(0), sum: 0, open: 0, total: 0, baseline: this.#ticks >= this.#slots ? 0 : undefined, alerting: undefined }
+      const filled = this.#ticks >= this.#slots
+      s = {
+        service,
+        level,
+        ring: new Array<number>(seen).fill(0),
+        sum: 0,
+        open: 0,
+        total: 0,
+        baseline: filled ? 0 : undefined,
+        updates: filled ? this.#ticks - this.#slots + 1 : 0,
+        history: [],
+        alerting: undefined,
+        alertSince: 0
+      }
       this.#series.set(id, s)
     }
     return s
@@ -178,10 +214,10 @@ function fixed (n: number): string {
 
 /** One alert line: `<ISO time> ALERT spike service=api level=error rate=52.0/s baseline=3.1/s threshold=9.3/s`. */
 export function alertLine (e: WatchEvent): string {
-  const head = `${new Date(e.at).toISOString()} ${e.kind === 'recovered' ? 'OK recovered' : `ALERT ${e.kind}`}`
+  const head = `${new Date(e.at).toISOString()} ${e.kind === 'recovered' ? (e.adapted === true ? 'OK adapted' : 'OK recovered') : `ALERT ${e.kind}`}`
   const where = `service=${e.service} level=${e.level}`
   const tail = e.kind === 'recovered'
-    ? `rate=${fixed(e.rate)}/s baseline=${fixed(e.baseline)}/s (after ${e.ended ?? 'alert'})`
+    ? `rate=${fixed(e.rate)}/s baseline=${fixed(e.baseline)}/s (after ${e.ended ?? 'alert'}${e.adapted === true ? '; the baseline learned the new rate' : ''})`
     : `rate=${fixed(e.rate)}/s baseline=${fixed(e.baseline)}/s threshold=${fixed(e.threshold)}/s`
   return `${head} ${where} ${tail}`
 }

@@ -63,6 +63,25 @@ t.test('a drop to silence alerts, and recovers when traffic returns', async (t) 
   t.same(back.map((e) => e.kind), ['recovered'])
 })
 
+t.test('the first baseline is a running mean, so a ramp at the start does not stick', async (t) => {
+  const clock = { now: 0 }
+  const w = new TrafficWatch({ ...base, baselineMs: 60000 }, 0)
+  drive(w, clock, 10, (i) => i) // ramping up while the first window fills
+  drive(w, clock, 20, 10) // then 100/s
+  const b = w.rows().find((r) => r.level === 'info').baseline
+  t.ok(b > 80, `baseline ${b.toFixed(1)} is near the steady rate despite a 60 s time constant`)
+})
+
+t.test('an alert that outlasts the baseline time constant becomes the new normal', async (t) => {
+  const clock = { now: 0 }
+  const w = new TrafficWatch(base, 0) // baseline time constant 2 s
+  drive(w, clock, 30, 10)
+  const events = drive(w, clock, 100, 50).filter((e) => e.level === 'info') // 500/s for 10 s
+  t.same(events.map((e) => e.kind), ['spike', 'recovered'])
+  t.equal(events[1].adapted, true)
+  t.ok(events[1].at - events[0].at >= 2000, 'not before the time constant has passed')
+})
+
 t.test('no alerts during warm-up, nor below --min-rate', async (t) => {
   const clock = { now: 0 }
   const w = new TrafficWatch({ ...base, warmupMs: 5000 }, 0)
@@ -89,7 +108,7 @@ t.test('the baseline learns slowly: a time constant, independent of the tick', a
     const clock = { now: 0 }
     const w = new TrafficWatch({ ...base, tickMs, spike: 0, drop: 0 }, 0)
     const step = () => { clock.now += tickMs; w.tick(clock.now) }
-    for (let i = 0; i < 1000 / tickMs; i++) { w.record('a', 'info', tickMs / 10); step() } // 100/s
+    for (let i = 0; i < 5000 / tickMs; i++) { w.record('a', 'info', tickMs / 10); step() } // 100/s, past the running-mean start
     for (let i = 0; i < 2000 / tickMs; i++) { w.record('a', 'info', tickMs / 5); step() } // 200/s for one time constant
     const b = w.rows().find((r) => r.level === 'info').baseline
     t.ok(b > 150 && b < 185, `tick ${tickMs} ms: baseline ${b.toFixed(1)} ~ 100 + 100 x (1 - 1/e) after one time constant`)
@@ -108,7 +127,8 @@ t.test('config checks', async (t) => {
 t.test('alert lines, JSON, Prometheus text', async (t) => {
   const e = { kind: 'spike', service: 'api', level: 'error', rate: 52, baseline: 3.14, threshold: 9.42, at: Date.UTC(2026, 0, 1) }
   t.equal(alertLine(e), '2026-01-01T00:00:00.000Z ALERT spike service=api level=error rate=52.0/s baseline=3.1/s threshold=9.4/s')
-  t.equal(alertLine({ ...e, kind: 'recovered', ended: 'drop' }), '2026-01-01T00:00:00.000Z OK recovered service=api level=error rate=52.0/s baseline=3.1/s (after drop)')
+  t.equal(alertLine({ ...e, kind: 'recovered', ended: 'drop', adapted: false }), '2026-01-01T00:00:00.000Z OK recovered service=api level=error rate=52.0/s baseline=3.1/s (after drop)')
+  t.match(alertLine({ ...e, kind: 'recovered', ended: 'spike', adapted: true }), / OK adapted service=api .*\(after spike; the baseline learned the new rate\)$/)
   t.same(JSON.parse(alertJson(e)), { time: '2026-01-01T00:00:00.000Z', ...e })
   const text = watchPrometheus([{ service: 'a"b', level: 'info', rate: 1.5, baseline: 1, total: 9, alerting: 'drop' }], { drop: 1, spike: 0 })
   t.match(text, /^kafka_log_transport_watch_rate\{service="a\\"b",level="info"\} 1.5$/m)
