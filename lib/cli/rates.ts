@@ -61,7 +61,7 @@ interface Series {
   open: number
   total: number
   baseline: number | undefined
-  /** Baseline updates so far: the first ones weigh 1/n (a running mean), later ones alpha. */
+  /** Baseline updates since the warm-up: the first ones weigh 1/n (a running mean), later ones alpha. */
   updates: number
   /** The baseline at each of the last window's ticks, oldest first: rates are judged against the oldest. */
   history: number[]
@@ -130,10 +130,13 @@ export class TrafficWatch {
       if (s.ring.length > this.#slots) s.sum -= s.ring.shift() ?? 0
       if (!filled) continue
       const rate = s.sum / seconds
-      if (s.baseline === undefined) {
+      if (s.baseline === undefined || !armed) {
+        // warming up: the baseline is the latest window's rate, so traffic that was still
+        // ramping up (or starting) when the watch began does not stick to it
         s.baseline = rate
         s.updates = 1
         s.history.push(rate)
+        if (s.history.length > this.#slots) s.history.shift()
         continue
       }
       // the baseline as it was a window ago: the records now in the window (a spike's

@@ -95,6 +95,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
         `follow=${follow} ${showProperties(rdkafka)}\n`)
     }
     const consumer = await LogConsumer.open({ brokers, topics, rdkafka, timeoutMs, from: flag(s, 'from-beginning') ? 'beginning' : 'end' })
+    if (flag(s, 'verbose')) io.stderr.write(`tail: reading ${consumer.ranges.length} partition(s)${follow ? ', following' : ' up to their current end'}\n`)
     let stdoutGone = false
     const onStdoutError = (): void => { stdoutGone = true } // EPIPE (e.g. `| head`): stop quietly
     io.stdout.on('error', onStdoutError)

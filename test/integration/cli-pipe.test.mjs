@@ -57,6 +57,21 @@ t.test('plain text and --tee; a config file and the environment supply settings'
   t.equal(tailed.stdout, 'first line\nsecond line\n', 'CRLF stripped, empty lines skipped, last line without newline kept')
 })
 
+t.test('tail follows: records written after it started are printed as they arrive; SIGINT ends it with 0', async (t) => {
+  const topic = await createTopic(uniqueTopic('klt-cli'), { partitions: 2 })
+  await runCli(['pipe', '-b', brokers(), '-t', topic, '-q'], { input: 'old line\n' })
+  const tail = startCli(['tail', '-b', brokers(), '-t', topic, '-v'])
+  t.teardown(() => tail.child.kill('SIGKILL'))
+  await tail.waitFor('stderr', /tail: reading 2 partition\(s\), following/)
+  const piped = await runCli(['pipe', '-b', brokers(), '-t', topic, '-q'], { input: '{"level":40,"time":1764000000000,"service":"api","msg":"new one"}\nplain new\n' })
+  t.equal(piped.code, 0)
+  await tail.waitFor('stdout', /plain new\n/, 10000)
+  await tail.waitFor('stdout', /2025-11-24T16:00:00.000Z WARN  \[api\] new one\n/, 10000)
+  t.notMatch(tail.stdout(), /old line/, 'without --from-beginning only new records')
+  tail.child.kill('SIGINT')
+  t.equal((await tail.done).code, 0)
+})
+
 t.test('SIGINT while the producer app still runs: pipe flushes what it read and exits 0', async (t) => {
   const topic = await createTopic(uniqueTopic('klt-cli'))
   const p = startCli(['pipe', '-b', brokers(), '-t', topic])

@@ -63,13 +63,15 @@ t.test('a drop to silence alerts, and recovers when traffic returns', async (t) 
   t.same(back.map((e) => e.kind), ['recovered'])
 })
 
-t.test('the first baseline is a running mean, so a ramp at the start does not stick', async (t) => {
+t.test('the baseline starts from the rate at the end of the warm-up, then averages: a ramp at the start does not stick', async (t) => {
   const clock = { now: 0 }
   const w = new TrafficWatch({ ...base, baselineMs: 60000 }, 0)
-  drive(w, clock, 10, (i) => i) // ramping up while the first window fills
+  drive(w, clock, 12, (i) => i) // ramping up while the first window fills
   drive(w, clock, 20, 10) // then 100/s
   const b = w.rows().find((r) => r.level === 'info').baseline
-  t.ok(b > 80, `baseline ${b.toFixed(1)} is near the steady rate despite a 60 s time constant`)
+  t.ok(b > 95, `baseline ${b.toFixed(1)} is near the steady rate despite a 60 s time constant`)
+  const events = drive(w, clock, 10, 40) // 400/s
+  t.equal(events.filter((e) => e.level === 'info')[0]?.kind, 'spike', 'and it still sees a spike')
 })
 
 t.test('an alert that outlasts the baseline time constant becomes the new normal', async (t) => {
