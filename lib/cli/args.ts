@@ -134,7 +134,7 @@ function readConfigFile (path: string, options: OptionSpec): { settings: Setting
 
 /** Every long flag of every command: a shared config file may hold keys for all three. */
 const KNOWN_CONFIG_KEYS = new Set(['brokers', 'topic', 'timeout', 'verbose', 'key', 'topic-template', 'compression', 'max-buffer',
-  'flush-timeout', 'quiet', 'tee', 'from-beginning', 'no-follow', 'level', 'grep', 'json', 'color', 'no-color', 'window', 'tick',
+  'flush-timeout', 'overflow', 'quiet', 'tee', 'from-beginning', 'no-follow', 'level', 'grep', 'json', 'color', 'no-color', 'window', 'tick',
   'baseline', 'warmup', 'drop', 'spike', 'min-rate', 'exec', 'metrics-port', 'metrics-host', 'duration'])
 
 /** `500ms`, `10s`, `2m`, `1h`; a bare number is seconds. Returns milliseconds. Throws UsageError. */

@@ -1,8 +1,8 @@
 import { KafkaLogError } from '../core/errors'
 import { KafkaLogProducer } from '../core/producer'
-import type { Compression } from '../core/options'
+import type { Compression, OverflowPolicy } from '../core/options'
 import {
-  COMMON_OPTIONS, CliError, EXIT, flag, guard, parseCommand, parseDuration, parseNumber, redactText, required,
+  COMMON_OPTIONS, CliError, EXIT, UsageError, flag, guard, parseCommand, parseDuration, parseNumber, redactText, required,
   showProperties, str, type CliIo
 } from './args'
 
@@ -18,8 +18,10 @@ Options:
       --topic-template TPL    same as --topic with a template, e.g. logs.{service}.{level}
   -k, --key FIELD             partition key: a field path such as reqId or req.id, or hostname
       --compression CODEC     lz4 (default), zstd, gzip, snappy, none
-      --max-buffer N          records held while Kafka is slow or away (default 100000);
-                              at the bound, reading stdin pauses (backpressure)
+      --max-buffer N          records held while Kafka is slow or away (default 100000)
+      --overflow POLICY       at that bound: block (default: stop reading stdin, so the
+                              writing app waits), drop-oldest or drop-newest (the app
+                              never waits; drops are counted and make the exit code 3)
       --tee                   also copy stdin to stdout
   -q, --quiet                 no live counter, no summary (errors are still printed)
   -X KEY=VALUE                a librdkafka property (repeatable), e.g. -X client.id=myapp
@@ -42,11 +44,13 @@ const OPTIONS = {
   'topic-template': { type: 'string' },
   compression: { type: 'string' },
   'max-buffer': { type: 'string' },
+  overflow: { type: 'string' },
   'flush-timeout': { type: 'string' },
   tee: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' }
 } as const
 
+const OVERFLOW: Record<string, OverflowPolicy | undefined> = { block: 'block', 'drop-oldest': 'dropOldest', 'drop-newest': 'dropNewest' }
 const NEWLINE = 0x0a
 // A line longer than this is sent in pieces (the producer truncates records over 1 MB anyway).
 const MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -72,6 +76,9 @@ export function run (argv: string[], io: CliIo): Promise<number> {
     const flushMs = parseDuration('flush-timeout', str(s, 'flush-timeout') ?? '10s')
     const maxBuffer = parseNumber('max-buffer', str(s, 'max-buffer') ?? '100000', { min: 1, integer: true })
     const quiet = flag(s, 'quiet')
+    const overflowText = str(s, 'overflow') ?? 'block'
+    const overflow = OVERFLOW[overflowText]
+    if (overflow === undefined) throw new UsageError(`--overflow takes block, drop-oldest or drop-newest, got ${JSON.stringify(overflowText)}`)
     const started = Date.now()
 
     const producer = new KafkaLogProducer({
@@ -82,15 +89,14 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       rdkafka,
       // the CLI owns the process: it handles signals and exit itself
       exitHook: false,
-      // never drop for lack of room: pause stdin instead
-      overflow: 'block',
+      overflow,
       maxBufferMessages: maxBuffer,
       connectTimeoutMs: Math.max(1, timeoutMs),
       flushTimeoutMs: flushMs
     })
     if (flag(s, 'verbose')) {
       io.stderr.write(`pipe: brokers=${producer.options.brokers} topic=${topic} key=${String(producer.options.key)} ` +
-        `timeout=${timeoutMs}ms flush-timeout=${flushMs}ms max-buffer=${maxBuffer} ${showProperties(rdkafka)}\n`)
+        `timeout=${timeoutMs}ms flush-timeout=${flushMs}ms max-buffer=${maxBuffer} overflow=${overflowText} ${showProperties(rdkafka)}\n`)
     }
 
     let lines = 0
@@ -126,7 +132,9 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       if (end > 0 && line[end - 1] === 0x0d) end-- // CRLF
       if (end === 0) return true
       lines++
-      return producer.write(end === line.length ? line : line.subarray(0, end))
+      const below = producer.write(end === line.length ? line : line.subarray(0, end))
+      // only under 'block' does a full buffer pause stdin; the drop policies keep reading
+      return below || overflow !== 'block'
     }
     const take = (chunk: Buffer, from: number): void => {
       let i = from

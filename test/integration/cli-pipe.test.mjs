@@ -115,6 +115,21 @@ t.test('a line Kafka cannot take is counted, and pipe exits 3', async (t) => {
   t.equal(await countRecords(topic), 2)
 })
 
+t.test('--overflow drop-oldest: with Kafka away, stdin keeps flowing and the drops are counted', async (t) => {
+  const input = lines(5000).join('\n') + '\n'
+  const [r, blocked] = await Promise.all([
+    runCli(['pipe', '-b', '127.0.0.1:9', '-t', 'nowhere', '--timeout', '1s', '--max-buffer', '100', '--overflow', 'drop-oldest'], { input }),
+    runCli(['pipe', '-b', '127.0.0.1:9', '-t', 'nowhere', '--timeout', '1s', '--max-buffer', '100'], { input })
+  ])
+  t.equal(r.code, 1)
+  t.match(r.stderr, /could not connect .* 5000 line\(s\) read, none delivered/, 'all 5000 lines read: the writer never waited')
+  t.equal(blocked.code, 1)
+  t.match(blocked.stderr, /100 line\(s\) read, none delivered/, 'block (the default) stopped reading at the bound')
+  const bad = await runCli(['pipe', '-b', brokers(), '-t', 'x', '--overflow', 'sometimes'])
+  t.equal(bad.code, 2)
+  t.match(bad.stderr, /--overflow takes block, drop-oldest or drop-newest/)
+})
+
 t.test('--topic-template routes each line by its fields', async (t) => {
   const base = uniqueTopic('klt-cli')
   await createTopic(`${base}.api`)
