@@ -6,6 +6,16 @@ export interface ExitParticipant {
   shutdown: () => Promise<unknown>
   /** Records written but not yet known to be delivered. */
   undelivered: () => number
+  /**
+   * At 'exit' (synchronous): hand what the JS buffer holds to librdkafka if connected, and
+   * ask it to send at once. Returns how long librdkafka should be given (0: nothing it can send).
+   */
+  handOverAtExit: () => number
+}
+
+/** Block this thread for `ms` (the only way to give librdkafka's threads time at 'exit'). */
+function sleepSync (ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
 const live = new Set<ExitParticipant>()
@@ -14,12 +24,18 @@ let installed = false
 let shuttingDown = false
 
 function onExit (): void {
-  let lost = 0
-  for (const p of live) lost += p.undelivered()
-  if (lost > 0) {
-    // 'exit' allows only synchronous work: say what is lost, on fd 2, once.
-    process.stderr.write(`kafka-log-transport: ${lost} log record(s) were not confirmed delivered to Kafka before exit ` +
-      '(await producer.close() before process.exit() to deliver them)\n')
+  // 'exit' allows only synchronous work. librdkafka's own threads go on sending while this
+  // one sleeps, but no acknowledgement can reach JS any more: wait the bound, then say
+  // what could not be confirmed, on fd 2, once.
+  let waitMs = 0
+  for (const p of live) waitMs = Math.max(waitMs, p.handOverAtExit())
+  if (waitMs > 0) sleepSync(waitMs)
+  let unconfirmed = 0
+  for (const p of live) unconfirmed += p.undelivered()
+  if (unconfirmed > 0) {
+    const waited = waitMs > 0 ? `; librdkafka was given ${waitMs} ms to send those it held` : ''
+    process.stderr.write(`kafka-log-transport: ${unconfirmed} log record(s) were not confirmed delivered to Kafka before exit${waited} ` +
+      '(await producer.close() before process.exit() to be sure)\n')
   }
 }
 

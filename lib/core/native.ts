@@ -11,6 +11,16 @@ let cached: Rdkafka | undefined
  */
 export function loadRdkafka (): Rdkafka {
   if (cached !== undefined) return cached
+  if (!isMainThread) {
+    // node-rdkafka dispatches its callbacks (delivery reports, events) on the main
+    // thread's event loop even when a worker loaded it: the first one aborts the process
+    // ("Cannot create a handle without a HandleScope"), and its handles keep the main
+    // thread from exiting. Refuse before it can do either.
+    throw new NativeLoadError(
+      'node-rdkafka cannot run in a worker thread: it delivers its callbacks on the main thread\'s event loop, ' +
+      'which aborts the process. Create the producer on the main thread (KafkaLogProducer, kafkaDestination(), ' +
+      'the winston transport), or use pino.transport({ target: \'kafka-log-transport/pino\' }), which runs it in a child process.')
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     cached = require('node-rdkafka') as Rdkafka

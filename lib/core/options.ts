@@ -71,6 +71,13 @@ export interface KafkaLogOptions {
   connectTimeoutMs?: number
   /** Default timeout of `flush()` and `close()`. Default 5000. */
   flushTimeoutMs?: number
+  /**
+   * When the process exits (process.exit(), an uncaught exception) with records not yet
+   * acknowledged, the 'exit' hook hands them to librdkafka and blocks this long so its
+   * threads can send them (JS cannot learn of the acks any more, so the whole time is
+   * waited). Main thread, with `exitHook`. Default 1000; 0 turns it off.
+   */
+  exitFlushMs?: number
   /** How long librdkafka retries one record before reporting it failed. Default 120000. */
   messageTimeoutMs?: number
 }
@@ -98,13 +105,14 @@ export interface ResolvedOptions {
   readonly rdkafka: Readonly<Record<string, RdkafkaValue>>
   readonly connectTimeoutMs: number
   readonly flushTimeoutMs: number
+  readonly exitFlushMs: number
   readonly messageTimeoutMs: number
 }
 
 const KNOWN = new Set(['brokers', 'topic', 'key', 'compression', 'acks', 'idempotence', 'lingerMs', 'batchMessages',
   'maxMessageBytes', 'oversized', 'deliveryReports', 'exitHook',
   'maxBufferBytes', 'maxBufferMessages', 'overflow', 'fallback', 'headers', 'logHeaders', 'rdkafka', 'connectTimeoutMs',
-  'flushTimeoutMs', 'messageTimeoutMs'])
+  'flushTimeoutMs', 'exitFlushMs', 'messageTimeoutMs'])
 const COMPRESSIONS: readonly Compression[] = ['lz4', 'zstd', 'gzip', 'snappy', 'none']
 const OVERFLOWS: readonly OverflowPolicy[] = ['block', 'dropNewest', 'dropOldest']
 // Kafka topic names: 1-249 chars of [a-zA-Z0-9._-]. Template placeholders are checked per record.
@@ -215,6 +223,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
       (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string, number or boolean')),
     connectTimeoutMs: positiveInt(opts, 'connectTimeoutMs', 30000),
     flushTimeoutMs: positiveInt(opts, 'flushTimeoutMs', 5000, 0),
+    exitFlushMs: positiveInt(opts, 'exitFlushMs', 1000, 0),
     messageTimeoutMs: positiveInt(opts, 'messageTimeoutMs', 120000)
   })
 }

@@ -90,7 +90,8 @@ export class KafkaLogProducer extends EventEmitter {
     }
     this.#exit = {
       shutdown: () => this.close(),
-      undelivered: () => this.#queue.length + this.#counters.inflight()
+      undelivered: () => this.#queue.length + this.#counters.inflight(),
+      handOverAtExit: () => this.#handOverAtExit()
     }
   }
 
@@ -153,6 +154,15 @@ export class KafkaLogProducer extends EventEmitter {
   close (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
     this.#closing ??= this.#close(timeoutMs)
     return this.#closing
+  }
+
+  /**
+   * Hand what the JS buffer holds to librdkafka now, synchronously (when connected and it
+   * has room). Returns the records still in the JS buffer. Acknowledgements come later: `flush()`.
+   */
+  handOver (): number {
+    this.#drainQueue()
+    return this.#queue.length
   }
 
   /** A snapshot of the counters. */
@@ -384,6 +394,16 @@ export class KafkaLogProducer extends EventEmitter {
         setImmediate(land)
       })
     })
+  }
+
+  /** At 'exit': produce what is buffered (synchronously), kick librdkafka, say how long to wait. */
+  #handOverAtExit (): number {
+    if (!this.#conn.ready || this.#closed || this.options.exitFlushMs === 0) return 0
+    this.handOver()
+    if (this.#counters.inflight() === 0) return 0
+    // librdkafka's flush makes it send at once instead of lingering; its callback never runs
+    this.#conn.flush(this.options.exitFlushMs, () => {})
+    return this.options.exitFlushMs
   }
 
   async #close (timeoutMs: number): Promise<FlushResult> {

@@ -1,0 +1,24 @@
+// node-rdkafka delivers its callbacks on the main thread's event loop even when a worker
+// loaded it: the first delivery report aborts the process. The core refuses to load it in
+// a worker, with an error that says what to do instead.
+import t from 'tap'
+import { Worker } from 'node:worker_threads'
+import { once } from 'node:events'
+
+t.test('a producer created in a worker thread fails with KLT_NATIVE_LOAD, the process lives on', async (t) => {
+  const worker = new Worker(`
+    const { parentPort } = require('node:worker_threads')
+    const { KafkaLogProducer } = require('kafka-log-transport')
+    try {
+      new KafkaLogProducer({ brokers: '127.0.0.1:9', topic: 'never' })
+      parentPort.postMessage({ created: true })
+    } catch (err) {
+      parentPort.postMessage({ code: err.code, message: err.message })
+    }`, { eval: true })
+  const [msg] = await once(worker, 'message')
+  await once(worker, 'exit')
+  t.equal(msg.code, 'KLT_NATIVE_LOAD')
+  t.match(msg.message, /cannot run in a worker thread/)
+  t.match(msg.message, /kafkaDestination\(\)/, 'names the main-thread alternative')
+  t.match(msg.message, /kafka-log-transport\/pino/, 'and the pino target that runs it in a child process')
+})
