@@ -1,0 +1,76 @@
+/**
+ * The producer process behind the pino worker target. node-rdkafka cannot run in a worker
+ * thread (it delivers its callbacks on the main thread's event loop: the process aborts),
+ * so the worker pipes lines to this child process, where node-rdkafka runs on its own
+ * main thread, on its own core.
+ *
+ * Protocol on stdin: the first line is the options as JSON, every later line a log line.
+ * At end of input it flushes and closes within `flushTimeoutMs`, then exits: this is also
+ * what happens when the application dies, even by SIGKILL (its end of the pipe closes).
+ * Exit code 0 when everything was delivered, 3 when records were lost (said on stderr),
+ * 1 when it could not start (said on stderr).
+ */
+import { KafkaLogProducer } from '../core/producer'
+import type { KafkaLogError } from '../core/errors'
+import type { KafkaLogOptions } from '../core/options'
+
+const NEWLINE = 0x0a
+const say = (m: string): void => { process.stderr.write(`kafka-log-transport (pino producer process ${process.pid}): ${m}\n`) }
+
+let producer: KafkaLogProducer | undefined
+let pending: Buffer = Buffer.alloc(0)
+let ended = false
+
+function start (optionsLine: Buffer): void {
+  let options: KafkaLogOptions
+  try {
+    // the worker has validated them already; a parse failure here is a bug, said clearly
+    options = { ...(JSON.parse(optionsLine.toString()) as KafkaLogOptions), exitHook: false }
+    producer = new KafkaLogProducer(options)
+  } catch (err) {
+    say(`cannot start: ${err instanceof Error ? err.message : String(err)}`)
+    process.exit(1)
+  }
+  producer.on('error', (err: KafkaLogError) => { say(`${err.code}: ${err.message}`) })
+  producer.on('drain', () => { process.stdin.resume() })
+}
+
+function onData (chunk: Buffer): void {
+  let data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk
+  let from = 0
+  for (let nl = data.indexOf(NEWLINE, from); nl >= 0; nl = data.indexOf(NEWLINE, from)) {
+    const line = data.subarray(from, nl)
+    from = nl + 1
+    if (producer === undefined) {
+      start(line)
+      continue
+    }
+    // under 'block', a full buffer holds the pipe back (and so the worker, and pino's buffer)
+    if (line.length > 0 && !producer.write(line) && producer.options.overflow === 'block') process.stdin.pause()
+  }
+  data = data.subarray(from)
+  // keep the unfinished tail by copy: the chunk it points into would otherwise be retained
+  pending = data.length > 0 ? Buffer.from(data) : Buffer.alloc(0)
+}
+
+async function finish (): Promise<void> {
+  if (ended) return
+  ended = true
+  if (producer === undefined) process.exit(0)
+  if (pending.length > 0) producer.write(pending)
+  const result = await producer.close()
+  const m = producer.metrics()
+  if (m.dropped + m.failed > 0) {
+    say(`${m.delivered} of ${m.written} log record(s) delivered; ${m.failed} failed, ${m.dropped} dropped ` +
+      `(${Object.entries(m.droppedByReason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'at close'})`)
+    process.exit(3)
+  }
+  process.exit(result.pending > 0 ? 3 : 0)
+}
+
+// A terminal's Ctrl-C reaches the whole process group, this process too. The application
+// decides when logging ends (even when it dies, its end of the pipe closes): ignore them.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {})
+process.stdin.on('data', onData)
+process.stdin.on('end', () => { void finish() })
+process.stdin.on('error', () => { void finish() })
