@@ -60,3 +60,22 @@ for (const mode of ['worker', 'worker-helper', 'destination']) {
     })
   }
 }
+
+// Broker unreachable for the app's whole life: the app still ends on its own, promptly,
+// without a crash, and the loss is said on stderr (by the producer process for the worker).
+for (const mode of ['worker', 'destination']) {
+  t.test(`${mode}: nothing listening at the broker address`, async (t) => {
+    const child = spawn(process.execPath, [fixture, mode, '127.0.0.1:9', 'nowhere', '50', 'idle'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d) => { stderr += d })
+    const t0 = Date.now()
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30000)
+    const [code, signal] = await once(child, 'exit')
+    clearTimeout(killer)
+    const ms = Date.now() - t0
+    t.equal(signal, null, `not killed (${stderr.slice(-600)})`)
+    t.equal(code, 0, 'a normal exit, no abort')
+    t.ok(ms < 15000, `ended in ${ms} ms`)
+    if (mode === 'destination') t.match(stderr, /51 log record\(s\) were not confirmed delivered/)
+  })
+}
