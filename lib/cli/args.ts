@@ -164,6 +164,15 @@ export function required (settings: Settings, name: string): string {
   throw new UsageError(`--${name} is required${env === undefined ? '' : ` (or set ${env}, or "${name}" in the --config file)`}`)
 }
 
+/** The consumer commands' shared settings: brokers, topics (`a,b`), the broker timeout. */
+export function consumerSettings (settings: Settings): { brokers: string, topics: string[], timeoutMs: number } {
+  return {
+    brokers: required(settings, 'brokers'),
+    topics: required(settings, 'topic').split(',').map((t) => t.trim()).filter((t) => t !== ''),
+    timeoutMs: parseDuration('timeout', str(settings, 'timeout') ?? '10s')
+  }
+}
+
 export function str (settings: Settings, name: string): string | undefined {
   const v = settings[name]
   return typeof v === 'string' && v !== '' ? v : undefined

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import {
-  COMMON_OPTIONS, EXIT, UsageError, flag, guard, parseCommand, parseDuration, required, showProperties, str, type CliIo
+  COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, guard, parseCommand, showProperties, str, type CliIo
 } from './args'
 import { LogConsumer } from './consumer'
 import { formatRecord, headerMap, parseLevel, type FormatOptions } from './format'
@@ -71,9 +71,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
     }
     const s = parsed.settings
     rdkafka = parsed.rdkafka
-    const brokers = required(s, 'brokers')
-    const topics = required(s, 'topic').split(',').map((t) => t.trim()).filter((t) => t !== '')
-    const timeoutMs = parseDuration('timeout', str(s, 'timeout') ?? '10s')
+    const { brokers, topics, timeoutMs } = consumerSettings(s)
     const levelText = str(s, 'level')
     const minLevel = levelText === undefined ? undefined : parseLevel(levelText)
     if (levelText !== undefined && minLevel === undefined) throw new UsageError(`--level: unknown level ${JSON.stringify(levelText)} (trace, debug, info, warn, error, fatal or a number)`)

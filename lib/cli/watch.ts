@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
-  COMMON_OPTIONS, EXIT, UsageError, flag, guard, parseCommand, parseDuration, parseNumber, required, showProperties, sleep, str,
+  COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, guard, parseCommand, parseDuration, parseNumber, showProperties, sleep, str,
   type CliIo
 } from './args'
 import { LogConsumer } from './consumer'
@@ -122,9 +122,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
     }
     const s = parsed.settings
     rdkafka = parsed.rdkafka
-    const brokers = required(s, 'brokers')
-    const topics = required(s, 'topic').split(',').map((t) => t.trim()).filter((t) => t !== '')
-    const timeoutMs = parseDuration('timeout', str(s, 'timeout') ?? '10s')
+    const { brokers, topics, timeoutMs } = consumerSettings(s)
     const config = watchConfigFrom(s)
     const durationText = str(s, 'duration')
     const durationMs = durationText === undefined ? undefined : parseDuration('duration', durationText)
