@@ -67,7 +67,10 @@ export interface KafkaLogOptions {
   logHeaders?: boolean
   /** Any librdkafka property, passed through (TLS, SASL, client.id, ...). */
   rdkafka?: Record<string, RdkafkaValue>
-  /** Give up connecting (emit `'error'`, drop what was buffered) after this long. Default 30000. */
+  /**
+   * Without a connection after this long, emit one `ConnectError` (`'error'`). Connecting goes
+   * on, and records keep waiting within the buffer's bounds. Default 30000.
+   */
   connectTimeoutMs?: number
   /** Default timeout of `flush()` and `close()`. Default 5000. */
   flushTimeoutMs?: number
