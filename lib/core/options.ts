@@ -1,5 +1,7 @@
 import type { Writable } from 'node:stream'
+import { inspect } from 'node:util'
 import { ConfigError } from './errors'
+import { SECRET_PROPERTY } from './rdkafka-config'
 
 /** Anything `write()` accepts: a serialized line (string/Buffer) or a record object. */
 export type LogInput = string | Buffer | Record<string, unknown>
@@ -191,6 +193,12 @@ function resolveFallback (v: unknown): Writable | string | undefined {
   fail('fallback', v, 'a writable stream or a file path')
 }
 
+/** A copy of the options with secret librdkafka values replaced. */
+function redacted (o: ResolvedOptions): Record<string, unknown> {
+  const rdkafka = Object.fromEntries(Object.entries(o.rdkafka).map(([k, v]) => [k, SECRET_PROPERTY.test(k) ? '[redacted]' : v]))
+  return { ...o, rdkafka }
+}
+
 /** Validate once, apply defaults, return a frozen copy. Throws {@link ConfigError}. */
 export function resolveOptions (input: unknown): ResolvedOptions {
   if (input === null || typeof input !== 'object') fail('options', input, 'an object with at least brokers and topic')
@@ -203,7 +211,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
   const idempotence = opts['idempotence'] ?? acks === 'all'
   if (typeof idempotence !== 'boolean') fail('idempotence', idempotence, 'a boolean')
   if (idempotence && acks !== 'all') throw new ConfigError('idempotence', `idempotence needs acks 'all' (acks is ${acks}); set idempotence: false or acks: 'all'`)
-  return Object.freeze({
+  const resolved: ResolvedOptions = {
     brokers: resolveBrokers(opts['brokers']),
     topic: resolveTopic(opts['topic']),
     key: resolveKey(opts['key']),
@@ -228,5 +236,10 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     flushTimeoutMs: positiveInt(opts, 'flushTimeoutMs', 5000, 0),
     exitFlushMs: positiveInt(opts, 'exitFlushMs', 1000, 0),
     messageTimeoutMs: positiveInt(opts, 'messageTimeoutMs', 120000)
-  })
+  }
+  // printing or serializing the options (logs, debug dumps) must not show secrets
+  const shown = { value: () => redacted(resolved) }
+  Object.defineProperties(resolved, { toJSON: shown, [inspect.custom]: shown })
+  return Object.freeze(resolved)
+
 }
