@@ -16,8 +16,11 @@ export interface ConnectionClient {
   onReady: () => void
   /** A delivery report for one of this client's records (errors only, unless reports are 'all'). */
   onDelivery: (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined) => void
-  /** A connection attempt failed (librdkafka keeps no handle between attempts). */
-  onConnectFailed: (err: LibrdKafkaError, waitedMs: number) => void
+  /**
+   * A connection attempt failed (librdkafka keeps no handle between attempts). `brokerSaid`:
+   * the last error librdkafka logged meanwhile (e.g. "SASL authentication error: ...").
+   */
+  onConnectFailed: (err: LibrdKafkaError, waitedMs: number, brokerSaid: string | undefined) => void
   /** A fatal producer error (reported once per connection). */
   onFatal: (err: KafkaLogError) => void
   /** Flush before the connection is suspended because the process is otherwise idle. */
@@ -57,6 +60,7 @@ export class Connection {
   #retryTimer: NodeJS.Timeout | undefined
   #suspending: Promise<void> | undefined
   #fatalReported = false
+  #lastLoggedError: string | undefined
   #stats: Record<string, unknown> | undefined
 
   /** The shared connection for `config`, created (without I/O) when there is none yet. Throws ConfigError. */
@@ -97,6 +101,11 @@ export class Connection {
     }
     native.on('delivery-report', (err, report) => { this.#route(err, report) })
     native.on('event.error', (err) => { this.#onNativeError(err) })
+    // while connecting, librdkafka says why a broker refused us (authentication, TLS) only
+    // in its log: keep the last error-level line for the connect error
+    native.on('event.log', (log: { severity: number, message: string }) => {
+      if (log.severity <= 3) this.#lastLoggedError = log.message.replace(/^\[thrd:[^\]]*\]: /, '')
+    })
     native.on('event.stats', (stats: { message: string }) => {
       try {
         this.#stats = JSON.parse(stats.message) as Record<string, unknown>
@@ -138,7 +147,9 @@ export class Connection {
   #onConnectFailed (err: LibrdKafkaError): void {
     this.#state = 'idle'
     const waited = Date.now() - this.#connectStarted
-    for (const c of this.#clients.values()) c.onConnectFailed(err, waited)
+    const said = this.#lastLoggedError === undefined ? undefined : redact(this.#lastLoggedError, this.#config)
+    this.#lastLoggedError = undefined
+    for (const c of this.#clients.values()) c.onConnectFailed(err, waited, said)
     if (this.#clients.size === 0) return
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined

@@ -17,6 +17,8 @@ const ERR_MSG_SIZE_TOO_LARGE = 10
 const UNKNOWN_TOPIC_CODES = new Set([-188, 3])
 const UNKNOWN_TOPIC_MESSAGE = /unknown topic/i
 const QUEUE_FULL_RETRY_MS = 1
+// what librdkafka logs when a broker refuses our credentials or we refuse its certificate
+const REFUSED = /SASL authentication error|authentication failed|SSL handshake failed|certificate verify failed/i
 
 /** What `flush()` and `close()` resolve with. */
 export interface FlushResult {
@@ -72,7 +74,7 @@ export class KafkaLogProducer extends EventEmitter {
       id,
       onReady: () => { this.#onReady() },
       onDelivery: (err, report, writtenAt) => { this.#onDelivery(err, report, writtenAt) },
-      onConnectFailed: (err, waited) => { this.#onConnectFailed(err, waited) },
+      onConnectFailed: (err, waited, brokerSaid) => { this.#onConnectFailed(err, waited, brokerSaid) },
       onFatal: (err) => { this.#report(err) },
       idleFlush: () => this.flush(),
       buffered: () => this.#queue.length
@@ -195,16 +197,21 @@ export class KafkaLogProducer extends EventEmitter {
     this.#conn.connect()
   }
 
-  #onConnectFailed (err: LibrdKafkaError, waited: number): void {
+  #onConnectFailed (err: LibrdKafkaError, waited: number, brokerSaid: string | undefined): void {
     if (this.#closeRequested) {
       this.#wakeConnectWaiters() // no point waiting past a close
       return
     }
-    if (!this.#connectErrorReported && waited >= this.options.connectTimeoutMs) {
-      this.#connectErrorReported = true
-      this.#report(new ConnectError(`could not connect to Kafka at ${this.options.brokers} within ${this.options.connectTimeoutMs} ms ` +
-        `(${redact(err.message, this.#config)}); still retrying, buffering up to ${this.options.maxBufferMessages} records`, { cause: err, retriable: true }))
-    }
+    // refused credentials or certificates do not fix themselves: say so at once, not after connectTimeoutMs
+    const refused = brokerSaid !== undefined && REFUSED.test(brokerSaid)
+    if (this.#connectErrorReported || (waited < this.options.connectTimeoutMs && !refused)) return
+    this.#connectErrorReported = true
+    const why = redact(err.message, this.#config) + (brokerSaid === undefined ? '' : `; librdkafka: ${brokerSaid}`)
+    const hint = brokerSaid === undefined ? '' : /SASL|authentic/i.test(brokerSaid)
+      ? ' Check sasl.username, sasl.password and sasl.mechanisms.'
+      : REFUSED.test(brokerSaid) ? ' Check ssl.ca.location and the broker\'s certificate.' : ''
+    this.#report(new ConnectError(`could not connect to Kafka at ${this.options.brokers}${refused ? '' : ` within ${this.options.connectTimeoutMs} ms`} ` +
+      `(${why}).${hint} Still retrying, buffering up to ${this.options.maxBufferMessages} records.`, { cause: err, retriable: !refused }))
   }
 
   #onReady (): void {

@@ -80,8 +80,8 @@ function prepare ({ log }) {
  * Start one combined broker+controller on 127.0.0.1:`port`.
  * @param {{ port?: number, detached?: boolean, log?: (m: string) => void, keepData?: boolean, timeoutMs?: number, properties?: object }} [o]
  */
-export async function startSingle ({ port = SINGLE_PORT, detached = false, log = () => {}, keepData = false, timeoutMs = 60000, properties = {} } = {}) {
-  await assertPortsFree([port, port + 1])
+export async function startSingle ({ port = SINGLE_PORT, detached = false, log = () => {}, keepData = false, timeoutMs = 60000, properties = {}, formatArgs = [], extraPorts = [] } = {}) {
+  await assertPortsFree([port, port + 1, ...extraPorts])
   const { jarsDir, root } = prepare({ log })
   const node = new KafkaNode({
     dir: path.join(root, 'n1'),
@@ -102,7 +102,7 @@ export async function startSingle ({ port = SINGLE_PORT, detached = false, log =
   })
   const kafka = new LocalKafka({ root, nodes: [node], keepData })
   try {
-    node.format(newClusterId(), { standalone: true })
+    node.format(newClusterId(), { standalone: true, extraArgs: formatArgs })
     node.start({ detached })
     await node.waitReady({ expectBrokers: 1, timeoutMs })
   } catch (err) {

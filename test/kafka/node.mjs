@@ -108,9 +108,9 @@ export class KafkaNode {
     return ['-cp', path.join(this.jarsDir, '*'), `-Dlog4j2.configurationFile=${path.join(this.dir, log4j)}`, mainClass, ...args]
   }
 
-  /** Write the metadata log: `standalone` for a single dynamic-quorum node. */
-  format (clusterId, { standalone }) {
-    const args = ['format', '--config', this.configFile, '--cluster-id', clusterId]
+  /** Write the metadata log: `standalone` for a single dynamic-quorum node; `extraArgs` e.g. `--add-scram`. */
+  format (clusterId, { standalone, extraArgs = [] }) {
+    const args = ['format', '--config', this.configFile, '--cluster-id', clusterId, ...extraArgs]
     if (standalone) args.push('--standalone')
     const r = spawnSync('java', [...DEFAULT_JVM, ...this.#java('kafka.tools.StorageTool', args, 'tools-log4j2.properties')],
       { encoding: 'utf8' })
