@@ -31,3 +31,30 @@ t.test('with nothing listening at the broker address, close() returns by its dea
   t.equal(m.dropped, 10, 'every unsent record is counted as dropped')
   t.equal(m.pending, 0)
 })
+
+t.test('a wrong broker address gives one clear ConnectError within connectTimeoutMs', async (t) => {
+  const producer = new KafkaLogProducer({ brokers: '127.0.0.1:9', topic: 'nowhere', connectTimeoutMs: 1500 })
+  const errors = []
+  const t0 = Date.now()
+  producer.on('error', (e) => errors.push([Date.now() - t0, e]))
+  producer.write('one line')
+  await new Promise((resolve) => setTimeout(resolve, 6000))
+  await producer.close(500)
+  t.equal(errors.length, 1, 'one error, not one per retry')
+  const [at, err] = errors[0]
+  t.equal(err.code, 'KLT_CONNECT_TIMEOUT')
+  t.match(err.message, /could not connect to Kafka at 127\.0\.0\.1:9/)
+  t.ok(at >= 1500 && at < 1500 + 3000, `reported after ${at} ms`)
+})
+
+// Issue #9: the library's own diagnostics never loop back into the logger reporting them
+for (const kind of ['pino', 'winston']) {
+  t.test(`${kind}: an app that logs our errors and warnings into the same Kafka logger does not loop`, async (t) => {
+    const { execFile } = await import('node:child_process')
+    const { promisify } = await import('node:util')
+    const { stdout } = await promisify(execFile)(process.execPath, ['test/fixtures/diagnostics-loop.mjs', kind], { timeout: 30000 })
+    const r = JSON.parse(stdout.trim().split('\n').pop())
+    t.ok(r.diagnostics <= 2, `${r.diagnostics} diagnostic(s) in 4 s`)
+    t.ok(r.written <= 100 + 2, `${r.written} records written: the app's 100 plus what it logged about us`)
+  })
+}
