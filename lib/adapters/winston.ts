@@ -1,9 +1,7 @@
 import TransportStream from 'winston-transport'
 import { ConfigError } from '../core/errors'
-import { resolveOptions, describeValue, type KafkaLogOptions, type KeyOption, type LogFields, type TopicOption } from '../core/options'
+import { resolveOptions, describeValue, type KafkaLogOptions, type LogFields } from '../core/options'
 import { KafkaLogProducer, type FlushResult } from '../core/producer'
-import { levelLabel, readPath } from '../core/record'
-import { safeStringify } from '../core/safe-json'
 
 // triple-beam's symbols (winston's own, shared through the global symbol registry)
 const LEVEL = Symbol.for('level')
@@ -86,53 +84,6 @@ function routingFields (info: Info): LogFields {
   return { ...info, level }
 }
 
-function fieldText (v: unknown): string {
-  return typeof v === 'string' ? v : safeStringify(v)
-}
-
-/**
- * winston routes by what the application logged (level, defaultMeta, child metadata), not
- * by whatever text a format made of it (format.simple() is no JSON). The core computes the
- * topic and key inside write(), synchronously, from fields it takes from the record: these
- * wrappers read the info being written instead, falling back to the core's fields.
- */
-function routing (topic: TopicOption, key: KeyOption, current: () => Info | undefined): { topic: TopicOption, key: KeyOption } {
-  const fieldsFor = (fallback: LogFields): LogFields => {
-    const info = current()
-    return info === undefined ? fallback : routingFields(info)
-  }
-  let routedTopic: TopicOption = topic
-  if (typeof topic === 'function') {
-    routedTopic = (fields) => topic(fieldsFor(fields))
-  } else if (topic.includes('{')) {
-    const parts = topic.split(/\{([^}]+)\}/) // even indexes: text; odd: field paths
-    routedTopic = (fields) => {
-      const f = fieldsFor(fields)
-      let s = ''
-      for (let i = 0; i < parts.length; i++) {
-        const part = parts[i] ?? ''
-        if (i % 2 === 0) {
-          s += part
-          continue
-        }
-        const v = part === 'level' ? levelLabel(readPath(f, part)) : readPath(f, part)
-        s += v === undefined || v === null ? 'unknown' : fieldText(v)
-      }
-      return s
-    }
-  }
-  let routedKey: KeyOption = key
-  if (typeof key === 'function') {
-    routedKey = (fields) => key(fieldsFor(fields))
-  } else if (key !== 'none' && key !== 'hostname') {
-    routedKey = (fields) => {
-      const v = readPath(fieldsFor(fields), key)
-      return v === undefined || v === null ? null : Buffer.isBuffer(v) ? v : fieldText(v)
-    }
-  }
-  return { topic: routedTopic, key: routedKey }
-}
-
 /**
  * A winston transport that publishes each log to Kafka through a {@link KafkaLogProducer}.
  *
@@ -154,7 +105,6 @@ export class KafkaTransport extends TransportStream {
   declare parent?: (NodeJS.EventEmitter & { exitOnError?: unknown, unpipe: (dest: NodeJS.WritableStream) => unknown }) | null
 
   readonly #block: boolean
-  #routingInfo: Info | undefined
   /** Records waiting for 'drain' (winston's exception stream calls log() directly, unserialized). */
   #waiting: Array<{ payload: Payload | undefined, info: Info, callback: Callback | undefined }> = []
   #holding = false
@@ -176,7 +126,7 @@ export class KafkaTransport extends TransportStream {
     const resolved = resolveOptions(core) // validated here, once; the producer re-reads the same values
     super(winston)
     this.#block = resolved.overflow === 'block'
-    this.producer = this.createProducer({ ...(core as unknown as KafkaLogOptions), ...routing(resolved.topic, resolved.key, () => this.#routingInfo) })
+    this.producer = this.createProducer(core as unknown as KafkaLogOptions)
     this.producer.on('error', (err: Error) => { this.#warn(err) })
     this.producer.on('drain', () => { this.#release() })
     this.producer.on('close', () => { this.#release() })
@@ -258,13 +208,8 @@ export class KafkaTransport extends TransportStream {
   }
 
   #send (payload: Payload, info: Info, callback: Callback | undefined): void {
-    this.#routingInfo = info
-    let accepted: boolean
-    try {
-      accepted = this.producer.write(payload)
-    } finally {
-      this.#routingInfo = undefined
-    }
+    // topic, key and level come from what was logged, not from the text a format made of it
+    const accepted = this.producer.write(payload, routingFields(info))
     if (this.listenerCount('logged') > 0) setImmediate(() => this.emit('logged', info))
     // full under 'block': hold the callback (winston buffers and pauses) until 'drain'.
     // Under the drop policies the core keeps its bound by dropping: holding would move an

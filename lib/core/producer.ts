@@ -5,7 +5,7 @@ import { ClosedError, ConnectError, DeliveryError, KafkaLogError, type BadRecord
 import { registerExit, unregisterExit, type ExitParticipant } from './exit'
 import { Fallback } from './fallback'
 import { Counters, LatencyHistogram, type DropReason, type MetricsSnapshot } from './metrics'
-import { resolveOptions, type KafkaLogOptions, type LogInput, type ResolvedOptions } from './options'
+import { resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, type ResolvedOptions } from './options'
 import { RecordQueue } from './queue'
 import { buildRdkafkaConfig, redact, type RdkafkaConfig } from './rdkafka-config'
 import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record'
@@ -99,9 +99,11 @@ export class KafkaLogProducer extends EventEmitter {
 
   /**
    * Queue one log record: a serialized line (string/Buffer, sent as it is) or an object.
+   * `fields`: the record's fields when the caller has them already (adapters): topic, key,
+   * timestamp and level come from them instead of from the line.
    * Returns false when the buffer is at its bound: wait for `'drain'` before writing more.
    */
-  write (input: LogInput): boolean {
+  write (input: LogInput, fields?: LogFields): boolean {
     this.#counters.written++
     if (this.#closeRequested) {
       this.#drop('closed', undefined)
@@ -109,7 +111,7 @@ export class KafkaLogProducer extends EventEmitter {
     }
     let record: EncodedRecord
     try {
-      record = this.#encoder.encode(input)
+      record = this.#encoder.encode(input, fields)
     } catch (err) {
       this.#drop(err instanceof OversizedRecordError ? 'too-large' : 'bad-record', undefined, err as BadRecordError)
       return true

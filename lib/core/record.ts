@@ -96,15 +96,19 @@ export class RecordEncoder {
     this.#static = Object.entries(options.headers).map(([k, v]) => ({ [k]: v }))
   }
 
-  /** Throws {@link BadRecordError} for inputs that cannot become a record. */
-  encode (input: LogInput): EncodedRecord {
+  /**
+   * Throws {@link BadRecordError} for inputs that cannot become a record. `known`: the
+   * record's fields when the caller has them already (an adapter holding the log object):
+   * topic, key, timestamp and headers are read from them, and a line is not looked into.
+   */
+  encode (input: LogInput, known?: LogFields): EncodedRecord {
     let value: Buffer
-    let fields: LogFields | undefined
+    let fields: LogFields | undefined = known
     let json: boolean
     if (typeof input === 'string' || Buffer.isBuffer(input)) {
       value = stripNewline(typeof input === 'string' ? Buffer.from(input) : input)
       json = value[0] === 0x7b // '{'
-      if (json) fields = this.#lineFields(value)
+      if (json && fields === undefined) fields = this.#lineFields(value)
     } else if (input !== null && typeof input === 'object') {
       let text: string
       try {
@@ -113,7 +117,7 @@ export class RecordEncoder {
         throw new BadRecordError('the record could not be serialized to JSON', { cause: err })
       }
       value = Buffer.from(text)
-      fields = input
+      fields ??= input
       json = true
     } else {
       throw new BadRecordError(`a log record must be a string, a Buffer or an object, got ${input === null ? 'null' : typeof input}`)

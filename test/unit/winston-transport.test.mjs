@@ -32,11 +32,14 @@ class FakeProducer extends EventEmitter {
     this.closed = false
   }
 
-  write (payload) {
+  // routes as the core does with the fields the transport hands over (the real thing is
+  // checked against the broker in winston-delivery.test.mjs)
+  write (payload, fields = typeof payload === 'string' ? {} : payload) {
     if (this.closed) return false
-    const fields = typeof payload === 'string' ? {} : payload
-    const topic = typeof this.options.topic === 'function' ? this.options.topic(fields) : this.options.topic
-    const key = typeof this.options.key === 'function' ? this.options.key(fields) : this.options.key
+    const read = (path) => path.split('.').reduce((o, k) => o?.[k], fields)
+    const { topic: tpl, key: k } = this.options
+    const topic = typeof tpl === 'function' ? tpl(fields) : tpl.replace(/\{([^}]+)\}/g, (_, p) => String(read(p) ?? 'unknown'))
+    const key = typeof k === 'function' ? k(fields) : k === undefined || k === 'none' ? null : read(k) ?? null
     this.routed.push({ topic, key })
     this.written.push(payload)
     return this.accept(this.written.length)
