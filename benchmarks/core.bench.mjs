@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createRequire } from 'node:module'
-import { savedSingleBrokers, startSingle } from '../test/kafka/harness.mjs'
+import { benchBroker } from './utils/broker.mjs'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { ensureLines } from './utils/lines.mjs'
 
@@ -38,15 +38,11 @@ function median (xs) {
   return s[Math.floor(s.length / 2)]
 }
 
-let kafka
+let broker
 const results = { date: new Date().toISOString(), lines: LINES, rounds: ROUNDS, runs: [] }
 try {
-  let brokers = process.env.KAFKA_BROKERS ?? savedSingleBrokers()
-  if (!brokers) {
-    log('starting a local Kafka from the jars')
-    kafka = await startSingle({ log })
-    brokers = kafka.brokers
-  }
+  broker = await benchBroker(log)
+  const brokers = broker.brokers
   const files = ensureLines(LINES)
   const names = Object.keys(contenders).filter((n) => n !== 'kcat' || hasKcat())
   if (!names.includes('kcat')) log('kcat is not installed (apt-get install kcat): running without the reference')
@@ -91,5 +87,5 @@ try {
       '| contender | median s | range s | msgs/s | × kcat |', '|---|---|---|---|---|', ...rows, ''].join('\n'))
   }
 } finally {
-  if (kafka) await kafka.stop()
+  await broker?.stop()
 }

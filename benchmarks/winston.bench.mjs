@@ -17,7 +17,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createRequire } from 'node:module'
-import { savedSingleBrokers, startSingle } from '../test/kafka/harness.mjs'
+import { benchBroker } from './utils/broker.mjs'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { DATA_DIR, ensureLines } from './utils/lines.mjs'
 
@@ -38,15 +38,11 @@ function runApp (argv, env = {}) {
   return JSON.parse(r.stdout.trim().split('\n').pop())
 }
 
-let kafka
+let broker
 const results = { date: new Date().toISOString(), lines: LINES, calls: CALLS, rounds: ROUNDS, perCall: [], e2e: [] }
 try {
-  let brokers = process.env.KAFKA_BROKERS ?? savedSingleBrokers()
-  if (!brokers) {
-    log('starting a local Kafka from the jars')
-    kafka = await startSingle({ log })
-    brokers = kafka.brokers
-  }
+  broker = await benchBroker(log)
+  const brokers = broker.brokers
   const fileLog = path.join(DATA_DIR, 'winston-file-transport.log')
   fs.mkdirSync(DATA_DIR, { recursive: true })
 
@@ -137,5 +133,5 @@ try {
       '| contender | median s | range s | msgs/s | × kcat |', '|---|---|---|---|---|', ...ee, '', reading].join('\n'))
   }
 } finally {
-  if (kafka) await kafka.stop()
+  await broker?.stop()
 }

@@ -1,14 +1,7 @@
 import t from 'tap'
 import { ConfigError, KafkaLogProducer } from 'kafka-log-transport'
+import { thrown } from '../helpers/thrown.mjs'
 
-function thrown (fn) {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a throw')
-}
 
 const ok = { brokers: '127.0.0.1:9092', topic: 'logs' }
 

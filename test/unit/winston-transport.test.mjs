@@ -6,20 +6,13 @@ import winston from 'winston'
 import { ConfigError } from 'kafka-log-transport'
 import { KafkaTransport } from 'kafka-log-transport/winston'
 import { infoToRecord } from '../../dist/adapters/winston.js'
+import { thrown } from '../helpers/thrown.mjs'
 
 const LEVEL = Symbol.for('level')
 const MESSAGE = Symbol.for('message')
 const SPLAT = Symbol.for('splat')
 const ok = { brokers: '127.0.0.1:9092', topic: 'logs' }
 
-function thrown (fn) {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a throw')
-}
 
 /** Records writes; write() returns what `accept()` says; emits 'drain' on demand. */
 class FakeProducer extends EventEmitter {
