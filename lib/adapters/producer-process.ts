@@ -32,21 +32,41 @@ function start (optionsLine: Buffer): void {
     process.exit(1)
   }
   producer.on('error', (err: KafkaLogError) => { say(`${err.code}: ${err.message}`) })
-  producer.on('drain', () => { process.stdin.resume() })
+  producer.on('drain', resume)
+}
+
+// A full buffer holds the pipe back, and with it the worker: Kafka slower than the app for
+// a moment should slow the app's logging down, not drop. Under the drop policies only for
+// HOLD_MS at a time, since a longer hold would move the buffer (unbounded) into pino's own;
+// under 'block', until 'drain'.
+const HOLD_MS = 1000
+let holdTimer: NodeJS.Timeout | undefined
+
+function holdBack (untilDrain: boolean): void {
+  if (process.stdin.isPaused()) return
+  process.stdin.pause()
+  if (!untilDrain) holdTimer = setTimeout(resume, HOLD_MS)
+}
+
+function resume (): void {
+  clearTimeout(holdTimer)
+  holdTimer = undefined
+  if (!process.stdin.isPaused()) return
+  process.stdin.resume()
+  onData(Buffer.alloc(0)) // the rest of the chunk that was being read when the hold began
 }
 
 function onData (chunk: Buffer): void {
   let data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk
   let from = 0
-  for (let nl = data.indexOf(NEWLINE, from); nl >= 0; nl = data.indexOf(NEWLINE, from)) {
+  for (let nl = data.indexOf(NEWLINE, from); nl >= 0 && !process.stdin.isPaused(); nl = data.indexOf(NEWLINE, from)) {
     const line = data.subarray(from, nl)
     from = nl + 1
     if (producer === undefined) {
       start(line)
       continue
     }
-    // under 'block', a full buffer holds the pipe back (and so the worker, and pino's buffer)
-    if (line.length > 0 && !producer.write(line) && producer.options.overflow === 'block') process.stdin.pause()
+    if (line.length > 0 && !producer.write(line)) holdBack(producer.options.overflow === 'block')
   }
   data = data.subarray(from)
   // keep the unfinished tail by copy: the chunk it points into would otherwise be retained
@@ -57,7 +77,8 @@ async function finish (): Promise<void> {
   if (ended) return
   ended = true
   if (producer === undefined) process.exit(0)
-  if (pending.length > 0) producer.write(pending)
+  // what is left: a last line without its newline (or, held back at the end, a few lines)
+  for (const line of pending.toString().split('\n')) if (line.length > 0) producer.write(line)
   const result = await producer.close()
   const m = producer.metrics()
   if (m.dropped + m.failed > 0) {

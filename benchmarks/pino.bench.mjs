@@ -1,0 +1,115 @@
+// pino into Kafka beside pino into /dev/null and kcat (issue #5). Each contender is a
+// process of its own; contenders alternate (A B C D, A B C D, ...); medians and ranges.
+// 1. App-thread cost: ns inside `logger.info({...}, 'message')`, CALLS calls in bursts.
+// 2. End to end: LINES logs through the worker target and the destination into a fresh
+//    6-partition topic, timed from process start until every record is in the topic
+//    (counted), beside kcat -P on the same number of pino-shaped lines.
+//   node benchmarks/pino.bench.mjs [--quick] [--rounds N] [--lines N] [--calls N]
+// Writes benchmarks/RESULTS-pino.md and benchmarks/results-pino.json (not in --quick mode).
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createRequire } from 'node:module'
+import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
+import { benchBroker } from './utils/broker.mjs'
+import { ensureLines } from './utils/lines.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, lines: { type: 'string' }, calls: { type: 'string' } } })
+const LINES = Number(args.lines ?? (args.quick ? 20000 : 1000000))
+const CALLS = Number(args.calls ?? (args.quick ? 20000 : 200000))
+const ROUNDS = Number(args.rounds ?? (args.quick ? 1 : 3))
+const log = (m) => process.stderr.write(`[bench] ${m}\n`)
+const app = path.join(here, 'utils', 'pino-app.mjs')
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** Start `cmd`, then poll the topic until it holds `n` records; seconds from start. */
+async function timeUntilCounted (cmd, argv, topic, n, brokers) {
+  const t0 = performance.now()
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => { out += d })
+  child.stderr.on('data', (d) => { out += d })
+  const exited = once(child, 'exit')
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const count = await countRecords(topic, { bootstrap: brokers })
+    if (count >= n) break
+    if (performance.now() - t0 > 300000) throw new Error(`${topic}: ${count} of ${n} records after 300 s: ${out.slice(-1000)}`)
+  }
+  const seconds = (performance.now() - t0) / 1000
+  await exited
+  const inTopic = await countRecords(topic, { bootstrap: brokers })
+  if (inTopic !== n) throw new Error(`${topic} holds ${inTopic} records, expected ${n}: ${out.slice(-1000)}`)
+  return seconds
+}
+
+let broker
+const results = { date: new Date().toISOString(), lines: LINES, calls: CALLS, rounds: ROUNDS, perCall: [], e2e: [] }
+try {
+  broker = await benchBroker(log)
+  const brokers = broker.brokers
+  const files = ensureLines(LINES)
+  const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const mode of ['noop', 'devnull', 'worker', 'destination']) {
+      const topic = await createTopic(`bench-pino-call-${mode}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
+      const r = spawnSync(process.execPath, [app, mode, brokers, topic, String(CALLS)], { encoding: 'utf8', maxBuffer: 1 << 26 })
+      if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`)
+      const res = JSON.parse(r.stdout.trim().split('\n').pop())
+      results.perCall.push({ round, ...res })
+      log(`per call, round ${round} ${mode}: ${Math.round(res.nsPerCall)} ns`)
+    }
+    const e2e = { worker: [app, 'worker'], destination: [app, 'destination'] }
+    for (const [name, [script, mode]] of Object.entries(e2e)) {
+      const topic = await createTopic(`bench-pino-e2e-${name}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
+      const seconds = await timeUntilCounted(process.execPath, [script, mode, brokers, topic, String(LINES)], topic, LINES + 1, brokers)
+      results.e2e.push({ round, name, seconds })
+      log(`end to end, round ${round} ${name}: ${seconds.toFixed(2)} s`)
+    }
+    if (hasKcat) {
+      const topic = await createTopic(`bench-pino-e2e-kcat-${Date.now()}`, { partitions: 6, bootstrap: brokers })
+      const seconds = await timeUntilCounted('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-X', 'acks=all', '-X', 'compression.codec=lz4',
+        '-X', 'enable.idempotence=true', '-X', 'partitioner=murmur2_random', '-l', files.keyed], topic, LINES, brokers)
+      results.e2e.push({ round, name: 'kcat', seconds })
+      log(`end to end, round ${round} kcat: ${seconds.toFixed(2)} s`)
+    }
+  }
+  const perCall = ['noop', 'devnull', 'worker', 'destination'].map((mode) => {
+    const xs = results.perCall.filter((r) => r.mode === mode).map((r) => r.nsPerCall)
+    return { mode, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
+  })
+  const devnull = perCall.find((p) => p.mode === 'devnull').median
+  for (const p of perCall) p.ratioToDevnull = p.median / devnull
+  const e2e = [...new Set(results.e2e.map((r) => r.name))].map((name) => {
+    const xs = results.e2e.filter((r) => r.name === name).map((r) => r.seconds)
+    return { name, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
+  })
+  const kcat = e2e.find((e) => e.name === 'kcat')
+  for (const e of e2e) e.ratioToKcat = kcat ? kcat.median / e.median : undefined
+  const rdkafka = createRequire(import.meta.url)('node-rdkafka')
+  const pinoVersion = createRequire(import.meta.url)('pino/package.json').version
+  results.summary = { perCall, e2e }
+  results.machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, pino: pinoVersion, librdkafka: rdkafka.librdkafkaVersion }
+  process.stdout.write(JSON.stringify(results.summary) + '\n')
+  if (!args.quick) {
+    fs.writeFileSync(path.join(here, 'results-pino.json'), JSON.stringify(results, null, 2) + '\n')
+    const m = results.machine
+    fs.writeFileSync(path.join(here, 'RESULTS-pino.md'), [
+      '# pino into Kafka beside pino into /dev/null and kcat', '',
+      `${results.date}; ${ROUNDS} interleaved round(s); ${m.cpus} cores (${m.cpu}), Node ${m.node}, pino ${m.pino}, librdkafka ${m.librdkafka}. Produced by \`node benchmarks/pino.bench.mjs\`.`, '',
+      `## App-thread cost: ns inside \`logger.info({ reqId, user: { id } }, 'message')\`, ${CALLS.toLocaleString('en-US')} calls in bursts of 1000`, '',
+      '| destination | median ns | range ns | × /dev/null (sync) |', '|---|---|---|---|',
+      ...perCall.map((p) => `| ${p.mode} | ${Math.round(p.median)} | ${Math.round(p.min)}-${Math.round(p.max)} | ${p.ratioToDevnull.toFixed(2)} |`), '',
+      `## End to end: ${LINES.toLocaleString('en-US')} logs, process start until every record is counted in the topic`, '',
+      '| contender | median s | range s | logs/s | × kcat |', '|---|---|---|---|---|',
+      ...e2e.map((e) => `| ${e.name} | ${e.median.toFixed(2)} | ${e.min.toFixed(2)}-${e.max.toFixed(2)} | ${Math.round(LINES / e.median).toLocaleString('en-US')} | ${e.ratioToKcat?.toFixed(2) ?? '-'} |`), ''
+    ].join('\n'))
+  }
+} finally {
+  await broker?.stop()
+}

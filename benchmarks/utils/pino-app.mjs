@@ -1,0 +1,47 @@
+// One pino contender process for benchmarks/pino.bench.mjs:
+//   node pino-app.mjs <noop|devnull|worker|destination> <brokers> <topic> <calls>
+// Logs CALLS times `logger.info({ reqId, user: { id } }, 'message')` in bursts of 1000 with
+// setImmediate between bursts (the worker and I/O get their turn, as in a real service),
+// then ends the stream and waits for 'close'. Prints JSON: ns per call (time inside the
+// calls only), and ms from the first call to 'close'.
+import pino from 'pino'
+import { kafkaDestination } from 'kafka-log-transport/pino'
+
+const [mode, brokers, topic, calls] = process.argv.slice(2)
+const N = Number(calls)
+const options = { brokers, topic, key: 'reqId', maxBufferMessages: 200000 }
+const streams = {
+  noop: () => ({ writable: true, write () {} }),
+  devnull: () => pino.destination({ dest: '/dev/null', sync: true }),
+  worker: () => pino.transport({ target: 'kafka-log-transport/pino', options }),
+  destination: () => kafkaDestination(options)
+}
+const stream = streams[mode]()
+const logger = pino(stream)
+if (mode === 'worker' || mode === 'destination') {
+  // connected before timing, as in a service that has been running
+  logger.info({ reqId: 'warm-up' }, 'warm-up')
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+}
+let inCalls = 0
+let i = 0
+const t0 = performance.now()
+await new Promise((resolve) => {
+  const burst = () => {
+    const b0 = performance.now()
+    for (let n = 0; n < 1000 && i < N; n++, i++) logger.info({ reqId: `req-${(i * 7919) % 100000}`, user: { id: i % 5000 } }, 'message')
+    inCalls += performance.now() - b0
+    if (i < N) setImmediate(burst)
+    else resolve()
+  }
+  burst()
+})
+const tLogged = performance.now()
+if (typeof stream.end === 'function') {
+  await new Promise((resolve) => {
+    const keepAlive = setInterval(() => {}, 1000) // pino unrefs its worker
+    stream.once('close', () => { clearInterval(keepAlive); resolve() })
+    stream.end()
+  })
+}
+process.stdout.write(JSON.stringify({ mode, calls: N, nsPerCall: (inCalls * 1e6) / N, loggedMs: tLogged - t0, closedMs: performance.now() - t0 }) + '\n')
