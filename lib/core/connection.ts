@@ -4,7 +4,10 @@ import { processIsIdle } from './exit'
 import { loadRdkafka } from './native'
 import { redact, type RdkafkaConfig } from './rdkafka-config'
 
+// delivery reports reach JS only when polled: with a report per record they feed the
+// latency histogram (and callers waiting on them), so poll often; failures alone can wait
 const POLL_MS = 20
+const POLL_ALL_REPORTS_MS = 5
 const CONNECT_RETRY_MS = 1000
 const CONNECT_ATTEMPT_MS = 10000
 const IDLE_CHECK_MS = 250
@@ -161,7 +164,7 @@ export class Connection {
     this.#state = 'ready'
     this.#connectStarted = 0
     // delivery reports (and error events) reach JS only through poll()
-    this.#pollTimer = setInterval(() => { this.#native.poll() }, POLL_MS).unref()
+    this.#pollTimer = setInterval(() => { this.#native.poll() }, this.#opts.allReports ? POLL_ALL_REPORTS_MS : POLL_MS).unref()
     if (this.#opts.idleSuspend) this.#idleTimer = setInterval(() => { this.#checkProcessIdle() }, IDLE_CHECK_MS).unref()
     for (const c of this.#clients.values()) c.onReady()
   }
