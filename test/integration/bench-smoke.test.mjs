@@ -1,0 +1,13 @@
+// `npm run bench -- --quick` as a smoke test (issue #8): every benchmark runs and its
+// counts add up (each checks the records in Kafka itself). No timing is asserted.
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { brokers } from '../helpers/kafka.mjs'
+
+t.test('every benchmark runs in quick mode and its records are all in Kafka', async (t) => {
+  const r = spawnSync(process.execPath, ['benchmarks/run.mjs', '--quick'], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKERS: brokers() }, timeout: 600000 })
+  t.equal(r.status, 0, `exit 0 (${r.stderr.slice(-1500)})`)
+  const summaries = JSON.parse(r.stdout.trim().split('\n').pop())
+  t.same(Object.keys(summaries), ['core', 'pino', 'winston', 'latency', 'outage'])
+  t.equal(summaries.outage.accountedFor, true, 'under an outage every record is accounted for')
+})
