@@ -29,6 +29,8 @@ export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
     'linger.ms': o.lingerMs,
     'batch.num.messages': o.batchMessages,
     dr_cb: true,
+    // a failed record's value reaches JS only with dr_msg_cb: needed when it goes to a fallback
+    ...(o.fallback === undefined ? {} : { dr_msg_cb: true }),
     // failures only: a report per record costs ~3x throughput; successes settle at flush
     'delivery.report.only.error': o.deliveryReports === 'errors',
     // librdkafka's own queue stays modest: the JS buffer is where the bound is enforced

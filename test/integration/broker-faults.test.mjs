@@ -118,3 +118,27 @@ t.test('broker frozen (SIGSTOP): flush() and close() return within their timeout
   t.equal(m.written, 2000)
   t.equal(m.written, m.delivered + m.failed + m.dropped + m.pending, 'every record accounted for')
 })
+
+t.test('an outage longer than messageTimeoutMs: records librdkafka held fail, are counted and go to the fallback', async (t) => {
+  const kafka = await startSingle({ port: PORT + 300 })
+  t.teardown(() => kafka.stop())
+  const node = kafka.nodes[0]
+  const topic = await createTopic(uniqueTopic('klt-timeout'), { bootstrap: kafka.brokers })
+  const fallback = []
+  const sink = new (await import('node:stream')).PassThrough()
+  sink.on('data', (d) => fallback.push(...d.toString().split('\n').filter(Boolean)))
+  const producer = new KafkaLogProducer({ brokers: kafka.brokers, topic, messageTimeoutMs: 2000, fallback: sink })
+  producer.on('error', () => {})
+  t.teardown(() => producer.close(1000))
+  producer.write({ level: 30, seq: -1 })
+  t.same(await producer.flush(15000), { delivered: 1, failed: 0, pending: 0 }, 'connected')
+  node.signal('SIGKILL')
+  t.ok(await node.waitExit(5000), 'the broker is gone')
+  for (let seq = 0; seq < 100; seq++) producer.write({ level: 30, seq })
+  const r = await producer.flush(10000)
+  t.same(r, { delivered: 1, failed: 100, pending: 0 }, 'after messageTimeoutMs they failed')
+  const m = producer.metrics()
+  t.equal(m.written, m.delivered + m.failed + m.dropped + m.pending, 'every record accounted for')
+  t.equal(fallback.length, 100, 'each failed record went to the fallback')
+  t.same(fallback.map((l) => JSON.parse(l).seq).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i))
+})
