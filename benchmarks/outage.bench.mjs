@@ -22,7 +22,7 @@ const OUTAGE = Number(args.outage ?? (args.quick ? 4 : 60))
 const BEFORE = args.quick ? 2 : 5
 const AFTER = args.quick ? 3 : 10
 const BUFFER = 32 * 1024 * 1024
-const PORT = 39992
+const PORT = 18992 // below the ephemeral ports: see test/integration/broker-faults.test.mjs
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -7,7 +7,10 @@ import { KafkaLogProducer } from 'kafka-log-transport'
 import { startSingle } from '../kafka/harness.mjs'
 import { consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 
-const PORT = 39092 // clear of the shared test broker (19092) and the cluster (29092-29094)
+// clear of the shared test broker (19092-19093) and the cluster (29092-29094, 29192-29194), and
+// below Linux's ephemeral ports (32768-60999): a client retrying a closed port there can end
+// up connected to itself, holding the port the broker is about to start on
+const PORT = 18092
 
 /** Read `topic` back; resolve with { ids: unique log ids, seqs: Set, total }. */
 async function readBack (topic, expected, bootstrap) {

@@ -9,7 +9,7 @@ import { KafkaLogProducer } from 'kafka-log-transport'
 import { startSingle } from '../kafka/harness.mjs'
 import { consumeAll, uniqueTopic } from '../helpers/kafka.mjs'
 
-const PORT = 39492 // a broker of this test's own, started late
+const PORT = 18492 // a broker of this test's own, started late; below the ephemeral ports (see broker-faults)
 const BOUND = 1000
 const N = 3000
 

@@ -7,7 +7,7 @@ import { KafkaLogProducer } from 'kafka-log-transport'
 import { startSecure } from '../kafka/secure.mjs'
 import { consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 
-const PORT = 39692
+const PORT = 18692 // below the ephemeral ports (see broker-faults)
 let kafka
 t.before(async () => { kafka = await startSecure({ port: PORT }) })
 t.teardown(() => kafka?.stop())
