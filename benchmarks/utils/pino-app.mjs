@@ -6,6 +6,7 @@
 // calls only), and ms from the first call to 'close'.
 import pino from 'pino'
 import { kafkaDestination } from 'kafka-log-transport/pino'
+import { logInBursts } from './bursts.mjs'
 
 const [mode, brokers, topic, calls] = process.argv.slice(2)
 const N = Number(calls)
@@ -27,19 +28,8 @@ if (mode === 'worker' || mode === 'destination') {
   await new Promise((resolve) => setTimeout(resolve, 1500))
   warmUpMs = performance.now() - w0
 }
-let inCalls = 0
-let i = 0
 const t0 = performance.now()
-await new Promise((resolve) => {
-  const burst = () => {
-    const b0 = performance.now()
-    for (let n = 0; n < 1000 && i < N; n++, i++) logger.info({ reqId: `req-${(i * 7919) % 100000}`, user: { id: i % 5000 } }, 'message')
-    inCalls += performance.now() - b0
-    if (i < N) setImmediate(burst)
-    else resolve()
-  }
-  burst()
-})
+const inCalls = await logInBursts(N, (i) => logger.info({ reqId: `req-${(i * 7919) % 100000}`, user: { id: i % 5000 } }, 'message'))
 const tLogged = performance.now()
 if (typeof stream.end === 'function') {
   await new Promise((resolve) => {

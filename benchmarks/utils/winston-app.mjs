@@ -10,6 +10,7 @@ import fs from 'node:fs'
 import winston from 'winston'
 import TransportStream from 'winston-transport'
 import { KafkaTransport } from 'kafka-log-transport/winston'
+import { logInBursts } from './bursts.mjs'
 
 const [kind, nArg, mode, brokers, target] = process.argv.slice(2)
 const N = Number(nArg)
@@ -54,19 +55,8 @@ const out = { kind, mode, n: N }
 if (mode === 'percall') {
   for (let i = 0; i < 20000; i++) logOne(i) // warm up
   await new Promise((resolve) => setTimeout(resolve, 200))
-  let inCalls = 0
-  let i = 0
   const t0 = performance.now()
-  await new Promise((resolve) => {
-    const burst = () => {
-      const b0 = performance.now()
-      for (let k = 0; k < 1000 && i < N; k++, i++) logOne(i)
-      inCalls += performance.now() - b0
-      if (i < N) setImmediate(burst)
-      else resolve()
-    }
-    burst()
-  })
+  const inCalls = await logInBursts(N, logOne)
   out.nsPerCall = (inCalls * 1e6) / N
   out.wallMs = performance.now() - t0
   await finished()
