@@ -18,7 +18,7 @@ export interface ConnectionClient {
   /** The connection is up: hand buffered records over. */
   onReady: () => void
   /** A delivery report for one of this client's records (errors only, unless reports are 'all'). */
-  onDelivery: (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined) => void
+  onDelivery: (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown) => void
   /**
    * A connection attempt failed (librdkafka keeps no handle between attempts). `brokerSaid`:
    * the last error librdkafka logged meanwhile (e.g. "SASL authentication error: ...").
@@ -119,11 +119,16 @@ export class Connection {
     return native
   }
 
-  /** librdkafka's produce(); throws as node-rdkafka does (QUEUE_FULL, size). */
+  /**
+   * librdkafka's produce(); throws as node-rdkafka does (QUEUE_FULL, size). `keep`: handed
+   * back with the record's delivery report (the spool keeps a failed record whole this way).
+   */
   produce (clientId: number, topic: string, value: Buffer, key: string | Buffer | null, timestamp: number | null,
-    headers: ReadonlyArray<Readonly<Record<string, string>>>): void {
-    // the opaque routes reports: only needed when shared, or when reports carry latency
-    const opaque = this.#opts.allReports ? [clientId, performance.now()] : this.isShared ? clientId : undefined
+    headers: ReadonlyArray<Readonly<Record<string, string>>>, keep?: unknown): void {
+    // the opaque routes reports: only needed when shared, when reports carry latency, or to keep the record
+    const opaque = this.#opts.allReports || keep !== undefined
+      ? [clientId, this.#opts.allReports ? performance.now() : undefined, keep]
+      : this.isShared ? clientId : undefined
     this.#native.produce(topic, null, value, key, timestamp, opaque, headers as Array<Record<string, string>>)
   }
 
@@ -173,10 +178,11 @@ export class Connection {
     const opaque: unknown = report.opaque
     let id: number | undefined
     let writtenAt: number | undefined
-    if (Array.isArray(opaque)) [id, writtenAt] = opaque as [number, number]
+    let kept: unknown
+    if (Array.isArray(opaque)) [id, writtenAt, kept] = opaque as [number, number | undefined, unknown]
     else if (typeof opaque === 'number') id = opaque
     const client = id === undefined ? this.#clients.values().next().value : this.#clients.get(id)
-    client?.onDelivery(err, report, writtenAt)
+    client?.onDelivery(err, report, writtenAt, kept)
   }
 
   #onNativeError (err: LibrdKafkaError): void {

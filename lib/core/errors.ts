@@ -67,3 +67,13 @@ export class BadRecordError extends KafkaLogError {
 export class NativeLoadError extends KafkaLogError {
   static override readonly code = 'KLT_NATIVE_LOAD'
 }
+
+/** Another live process (or producer) holds the spool directory. */
+export class SpoolLockedError extends KafkaLogError {
+  static override readonly code = 'KLT_SPOOL_LOCKED'
+}
+
+/** The spool directory cannot be used (not writable, a file where a directory should be, disk full). */
+export class SpoolError extends KafkaLogError {
+  static override readonly code = 'KLT_SPOOL'
+}

@@ -10,7 +10,31 @@ export interface LatencySnapshot {
   max: number
 }
 
-/** A snapshot of a producer's counters. Invariant: `written = delivered + failed + dropped + pending`. */
+/** The durable spool's state and counters. */
+export interface SpoolMetrics {
+  /** Records waiting on disk (also counted in `pending`). */
+  records: number
+  /** Bytes on disk, including records replayed but not yet acknowledged. */
+  bytes: number
+  segments: number
+  /** Age of the oldest waiting record, in ms (0 when none waits). */
+  oldestAgeMs: number
+  /** Records written to the spool (overflow, timed out in an outage, left at close). */
+  spooled: number
+  /** Records read back from the spool and handed on for sending. */
+  replayed: number
+  /** Records per second of the last replay batch. */
+  replayPerSecond: number
+  /** Records found in the spool at start, left by an earlier run. */
+  recovered: number
+  /** Torn or corrupt records found and skipped. */
+  corrupt: number
+}
+
+/**
+ * A snapshot of a producer's counters. Invariant: `written = delivered + failed + dropped + pending`,
+ * and with a spool `written + spool.recovered = delivered + failed + dropped + pending`.
+ */
 export interface MetricsSnapshot {
   /** Every call to write(). */
   written: number
@@ -32,6 +56,8 @@ export interface MetricsSnapshot {
   bytesProduced: number
   connected: boolean
   latencyMs: LatencySnapshot
+  /** The durable spool, when configured. */
+  spool?: SpoolMetrics
   /** librdkafka's latest statistics document, when `rdkafka['statistics.interval.ms']` is set. */
   rdkafka?: Record<string, unknown>
 }
@@ -49,6 +75,12 @@ export class Counters {
     return this.produced - this.delivered - this.failed
   }
 
+  /** A record handed over came back (timed out) and went to the spool: no longer in flight, not failed. */
+  respool (): void {
+    this.produced--
+    if (this.delivered + this.failed > this.produced) this.delivered--
+  }
+
   /** A failure report. A report that lands after a settle had counted its record as delivered corrects that. */
   fail (): void {
     this.failed++
@@ -57,7 +89,7 @@ export class Counters {
 
   /** Everything handed over up to `handedOver` has been reported on (librdkafka flush returned). */
   settle (handedOver: number = this.produced): void {
-    this.delivered = Math.max(this.delivered, handedOver - this.failed)
+    this.delivered = Math.max(this.delivered, Math.min(handedOver, this.produced) - this.failed)
   }
 
   /** Close gave up on what is still in flight: count it as dropped. */

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { inspect } from 'node:util'
 import { ConfigError } from './errors'
@@ -85,6 +86,37 @@ export interface KafkaLogOptions {
   exitFlushMs?: number
   /** How long librdkafka retries one record before reporting it failed. Default 120000. */
   messageTimeoutMs?: number
+  /**
+   * A durable spool on local disk (off by default): records that would overflow the memory
+   * buffer, or that time out in an outage, go to append-only files in `dir` and are sent
+   * when Kafka is back, also by the next run after a crash. See RELIABILITY.md.
+   */
+  spool?: SpoolOptions
+}
+
+export type SpoolFsync = 'never' | 'interval' | 'always'
+
+/** Options of the durable spool. */
+export interface SpoolOptions {
+  /** A directory of its own (created if missing); one live process per directory. */
+  dir: string
+  /** Bound of the spool on disk, in bytes. Past it the `overflow` policy applies. Default 1 GiB. */
+  maxBytes?: number
+  /**
+   * `'interval'` (default): written at once (a crash of the process loses nothing), synced to
+   * the device every `fsyncIntervalMs` (power loss: at most that much). `'always'`: synced per
+   * record (slow). `'never'`: left to the OS.
+   */
+  fsync?: SpoolFsync
+  /** Default 1000. */
+  fsyncIntervalMs?: number
+}
+
+export interface ResolvedSpoolOptions {
+  readonly dir: string
+  readonly maxBytes: number
+  readonly fsync: SpoolFsync
+  readonly fsyncIntervalMs: number
 }
 
 /** Options after validation and defaults: frozen, never the caller's object. */
@@ -112,12 +144,14 @@ export interface ResolvedOptions {
   readonly flushTimeoutMs: number
   readonly exitFlushMs: number
   readonly messageTimeoutMs: number
+  readonly spool: ResolvedSpoolOptions | undefined
 }
 
 const KNOWN = new Set(['brokers', 'topic', 'key', 'compression', 'acks', 'idempotence', 'lingerMs', 'batchMessages',
   'maxMessageBytes', 'oversized', 'deliveryReports', 'exitHook',
   'maxBufferBytes', 'maxBufferMessages', 'overflow', 'fallback', 'headers', 'logHeaders', 'rdkafka', 'connectTimeoutMs',
-  'flushTimeoutMs', 'exitFlushMs', 'messageTimeoutMs'])
+  'flushTimeoutMs', 'exitFlushMs', 'messageTimeoutMs', 'spool'])
+const SPOOL_KNOWN = new Set(['dir', 'maxBytes', 'fsync', 'fsyncIntervalMs'])
 const COMPRESSIONS: readonly Compression[] = ['lz4', 'zstd', 'gzip', 'snappy', 'none']
 const OVERFLOWS: readonly OverflowPolicy[] = ['block', 'dropNewest', 'dropOldest']
 // Kafka topic names: 1-249 chars of [a-zA-Z0-9._-]. Template placeholders are checked per record.
@@ -193,6 +227,25 @@ function resolveFallback (v: unknown): Writable | string | undefined {
   fail('fallback', v, 'a writable stream or a file path')
 }
 
+function resolveSpool (v: unknown): ResolvedSpoolOptions | undefined {
+  if (v === undefined) return undefined
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('spool', v, "an object such as { dir: '/var/spool/myapp-logs' }")
+  const s = v as Record<string, unknown>
+  for (const k of Object.keys(s)) {
+    if (!SPOOL_KNOWN.has(k)) throw new ConfigError(`spool.${k}`, `unknown option (known: ${[...SPOOL_KNOWN].join(', ')})`)
+  }
+  if (typeof s['dir'] !== 'string' || s['dir'].length === 0) fail('spool.dir', s['dir'], 'a directory path')
+  const int = (name: string, dflt: number, min: number): number => {
+    const x = s[name]
+    if (x === undefined) return dflt
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min) fail(`spool.${name}`, x, `an integer >= ${min}`)
+    return x
+  }
+  const fsync = s['fsync'] ?? 'interval'
+  if (fsync !== 'never' && fsync !== 'interval' && fsync !== 'always') fail('spool.fsync', fsync, "'never', 'interval' or 'always'")
+  return Object.freeze({ dir: path.resolve(s['dir']), maxBytes: int('maxBytes', 1024 ** 3, 64 * 1024), fsync, fsyncIntervalMs: int('fsyncIntervalMs', 1000, 1) })
+}
+
 /** A copy of the options with secret librdkafka values replaced. */
 function redacted (o: ResolvedOptions): Record<string, unknown> {
   const rdkafka = Object.fromEntries(Object.entries(o.rdkafka).map(([k, v]) => [k, SECRET_PROPERTY.test(k) ? '[redacted]' : v]))
@@ -235,7 +288,8 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     connectTimeoutMs: positiveInt(opts, 'connectTimeoutMs', 30000),
     flushTimeoutMs: positiveInt(opts, 'flushTimeoutMs', 5000, 0),
     exitFlushMs: positiveInt(opts, 'exitFlushMs', 1000, 0),
-    messageTimeoutMs: positiveInt(opts, 'messageTimeoutMs', 120000)
+    messageTimeoutMs: positiveInt(opts, 'messageTimeoutMs', 120000),
+    spool: resolveSpool(opts['spool'])
   }
   // printing or serializing the options (logs, debug dumps) must not show secrets
   const shown = { value: () => redacted(resolved) }

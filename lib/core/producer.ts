@@ -1,14 +1,15 @@
 import { EventEmitter } from 'node:events'
 import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
 import { Connection, type ConnectionClient } from './connection'
-import { ClosedError, ConnectError, DeliveryError, KafkaLogError, type BadRecordError } from './errors'
+import { ClosedError, ConnectError, DeliveryError, KafkaLogError, SpoolError, type BadRecordError } from './errors'
 import { registerExit, unregisterExit, type ExitParticipant } from './exit'
 import { Fallback } from './fallback'
-import { Counters, LatencyHistogram, type DropReason, type MetricsSnapshot } from './metrics'
+import { Counters, LatencyHistogram, type DropReason, type MetricsSnapshot, type SpoolMetrics } from './metrics'
 import { resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, type ResolvedOptions } from './options'
 import { RecordQueue } from './queue'
 import { buildRdkafkaConfig, redact, type RdkafkaConfig } from './rdkafka-config'
 import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record'
+import { Spool, type SpoolMark } from './spool'
 
 const ERR_QUEUE_FULL = -184
 const ERR_MSG_SIZE_TOO_LARGE = 10
@@ -17,6 +18,12 @@ const ERR_MSG_SIZE_TOO_LARGE = 10
 const UNKNOWN_TOPIC_CODES = new Set([-188, 3])
 const UNKNOWN_TOPIC_MESSAGE = /unknown topic/i
 const QUEUE_FULL_RETRY_MS = 1
+// librdkafka gave up on the record in time (an outage longer than messageTimeoutMs): the spool keeps it
+const ERR_MSG_TIMED_OUT = -192
+// replay reads this much from the spool at a time, then waits for it to be acknowledged
+const REPLAY_BATCH_RECORDS = 10000
+const REPLAY_BATCH_BYTES = 8 * 1024 * 1024
+const REPLAY_RETRY_MS = 500
 // what librdkafka logs when a broker refuses our credentials or we refuse its certificate
 const REFUSED = /SASL authentication error|authentication failed|SSL handshake failed|certificate verify failed/i
 
@@ -63,17 +70,27 @@ export class KafkaLogProducer extends EventEmitter {
   #closed = false
   #connectWaiters: Array<() => void> = []
   readonly #unknownTopicsReported = new Set<string>()
+  readonly #spool: Spool | undefined
+  #replaying = false
+  /** Read from the spool; acknowledged (deleted) once nothing is in flight. */
+  #replayMark: SpoolMark | undefined
+  #spoolErrorReported = false
+  #spooled = 0
+  #replayed = 0
+  #replayPerSecond = 0
 
   constructor (options: KafkaLogOptions) {
     super()
     this.options = resolveOptions(options)
     this.#encoder = new RecordEncoder(this.options)
     this.#config = buildRdkafkaConfig(this.options)
+    // first: a spool locked by another process is a constructor error, before any connection exists
+    if (this.options.spool !== undefined) this.#spool = Spool.open(this.options.spool)
     const id = nextId++
     this.#client = {
       id,
       onReady: () => { this.#onReady() },
-      onDelivery: (err, report, writtenAt) => { this.#onDelivery(err, report, writtenAt) },
+      onDelivery: (err, report, writtenAt, kept) => { this.#onDelivery(err, report, writtenAt, kept) },
       onConnectFailed: (err, waited, brokerSaid) => { this.#onConnectFailed(err, waited, brokerSaid) },
       onFatal: (err) => { this.#report(err) },
       idleFlush: () => this.flush(),
@@ -95,6 +112,8 @@ export class KafkaLogProducer extends EventEmitter {
       undelivered: () => this.#queue.length + this.#counters.inflight(),
       handOverAtExit: () => this.#handOverAtExit()
     }
+    // an earlier run left records: send them
+    if ((this.#spool?.records ?? 0) > 0) this.#startConnecting()
   }
 
   /**
@@ -117,8 +136,10 @@ export class KafkaLogProducer extends EventEmitter {
       return true
     }
     if (record.truncatedFrom !== undefined) this.#counters.truncated++
-    if (this.#conn.ready && this.#queue.length === 0 && this.#produce(record)) return true
-    const accepted = this.#enqueue(record)
+    const spooling = (this.#spool?.records ?? 0) > 0
+    if (this.#conn.ready && this.#queue.length === 0 && !spooling && this.#produce(record)) return true
+    // while the spool holds records, new ones queue behind them on disk: a key's order holds
+    const accepted = spooling ? this.#toSpool(record) : this.#enqueue(record)
     if (!this.#conn.ready) this.#startConnecting()
     return accepted
   }
@@ -184,11 +205,27 @@ export class KafkaLogProducer extends EventEmitter {
       buffered: this.#queue.length,
       bufferedBytes: this.#queue.bytes,
       inflight,
-      pending: this.#queue.length + inflight,
+      pending: this.#queue.length + inflight + (this.#spool?.records ?? 0),
       bytesProduced: c.bytesProduced,
       connected: this.#conn.ready && !this.#closed,
       latencyMs: this.#latency.snapshot(),
+      ...(this.#spool === undefined ? {} : { spool: this.#spoolMetrics(this.#spool) }),
       ...(stats === undefined ? {} : { rdkafka: stats })
+    }
+  }
+
+  #spoolMetrics (spool: Spool): SpoolMetrics {
+    const state = spool.state()
+    return {
+      records: state.records,
+      bytes: state.bytes,
+      segments: state.segments,
+      oldestAgeMs: state.oldestSpooledAt === undefined ? 0 : Math.max(0, Date.now() - state.oldestSpooledAt),
+      spooled: this.#spooled,
+      replayed: this.#replayed,
+      replayPerSecond: this.#replayPerSecond,
+      recovered: spool.recovered,
+      corrupt: state.corrupt
     }
   }
 
@@ -221,6 +258,7 @@ export class KafkaLogProducer extends EventEmitter {
     this.#wakeConnectWaiters()
     this.emit('ready')
     this.#drainQueue()
+    this.#replaySpool()
   }
 
   #wakeConnectWaiters (): void {
@@ -234,7 +272,7 @@ export class KafkaLogProducer extends EventEmitter {
   /** Hand one record to librdkafka; false when its queue is full (the caller keeps it). */
   #produce (r: EncodedRecord): boolean {
     try {
-      this.#conn.produce(this.#client.id, r.topic, r.value, r.key, r.timestamp, r.headers)
+      this.#conn.produce(this.#client.id, r.topic, r.value, r.key, r.timestamp, r.headers, this.#spool === undefined ? undefined : r)
       this.#counters.produced++
       this.#counters.bytesProduced += r.value.length
       return true
@@ -260,6 +298,7 @@ export class KafkaLogProducer extends EventEmitter {
     const { maxBufferMessages, maxBufferBytes, overflow } = this.options
     const full = (): boolean => this.#queue.length >= maxBufferMessages || this.#queue.bytes + r.value.length > maxBufferBytes
     if (full()) {
+      if (this.#spool !== undefined) return this.#toSpool(r)
       if (overflow === 'dropOldest') {
         while (this.#queue.length > 0 && full()) this.#drop('buffer-full', this.#queue.shift())
       } else {
@@ -272,6 +311,85 @@ export class KafkaLogProducer extends EventEmitter {
     const below = this.#queue.length < maxBufferMessages && this.#queue.bytes < maxBufferBytes
     if (!below) this.#needDrain = true
     return below
+  }
+
+  /**
+   * Put a record in the spool (it stays pending). When the spool is at maxBytes, the
+   * overflow policy applies there: dropOldest gives up the oldest unread segment, the others
+   * drop this record. An I/O failure is reported once, and the record is dropped.
+   */
+  #toSpool (r: EncodedRecord): boolean {
+    const spool = this.#spool as Spool
+    try {
+      if (spool.append(r)) {
+        this.#spooled++
+        if (!this.#conn.ready) this.#startConnecting()
+        else this.#replaySpool()
+        return true
+      }
+      if (this.options.overflow === 'dropOldest') {
+        for (let old = spool.dropOldestSegment(); old !== undefined; old = spool.dropOldestSegment()) {
+          for (const o of old) this.#drop('buffer-full', o)
+          if (spool.append(r)) {
+            this.#spooled++
+            return true
+          }
+        }
+      }
+    } catch (err) {
+      if (!this.#spoolErrorReported) {
+        this.#spoolErrorReported = true
+        this.#report(err instanceof SpoolError ? err : new SpoolError(`spool write failed: ${(err as Error).message}`, { cause: err }))
+      }
+    }
+    this.#drop('buffer-full', r)
+    if (this.options.overflow !== 'block') return true
+    this.#needDrain = true
+    return false
+  }
+
+  /**
+   * Send what the spool holds, oldest first, a batch at a time, after what the memory buffer
+   * holds (older). A batch's place in the spool is acknowledged (its segments deleted) once
+   * nothing is in flight any more: every record before it was delivered, failed, or spooled again.
+   */
+  #replaySpool (): void {
+    if (this.#spool === undefined || this.#replaying || !this.#conn.ready || this.#closeRequested) return
+    if (this.#spool.records === 0 && this.#replayMark === undefined) return
+    this.#replaying = true
+    this.#replayLoop(this.#spool).catch((err: unknown) => {
+      this.#report(err instanceof SpoolError ? err : new SpoolError(`spool replay failed: ${(err as Error).message}`, { cause: err }))
+    }).finally(() => {
+      this.#replaying = false
+    })
+  }
+
+  async #replayLoop (spool: Spool): Promise<void> {
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+    while (this.#conn.ready && !this.#closeRequested) {
+      if (this.#queue.length > 0) {
+        await this.#waitBufferEmpty(REPLAY_RETRY_MS)
+        continue
+      }
+      if (this.#replayMark !== undefined) {
+        await this.#flushNative(this.options.flushTimeoutMs)
+        if (this.#counters.inflight() > 0 || this.#queue.length > 0) {
+          await sleep(REPLAY_RETRY_MS) // the broker is slow or away again: try later, read nothing more meanwhile
+          continue
+        }
+        spool.ack(this.#replayMark)
+        this.#replayMark = undefined
+      }
+      if (spool.records === 0) return
+      const t0 = performance.now()
+      const { records, mark } = spool.read(REPLAY_BATCH_RECORDS, REPLAY_BATCH_BYTES)
+      this.#replayMark = mark
+      this.#replayed += records.length
+      for (const r of records) this.#queue.push(r) // a batch may exceed the buffer's bound briefly
+      this.#drainQueue()
+      await this.#waitBufferEmpty(this.options.flushTimeoutMs)
+      this.#replayPerSecond = Math.round(records.length / Math.max(0.001, (performance.now() - t0) / 1000))
+    }
   }
 
   #drainQueue (): void {
@@ -300,9 +418,13 @@ export class KafkaLogProducer extends EventEmitter {
     }, QUEUE_FULL_RETRY_MS).unref()
   }
 
-  #onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined): void {
+  #onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown): void {
     if (this.#closed) return
-    if (err) {
+    if (err && this.#spool !== undefined && kept !== undefined && (err.code === ERR_MSG_TIMED_OUT || (err as { isRetriable?: boolean }).isRetriable === true)) {
+      // an outage outlasted messageTimeoutMs: keep the record on disk instead of failing it
+      this.#counters.respool()
+      this.#toSpool(kept as EncodedRecord)
+    } else if (err) {
       this.#counters.fail()
       if (Buffer.isBuffer(report.value)) this.#fallback?.write(report.value)
       this.#emitDeliveryError(err)
@@ -405,6 +527,26 @@ export class KafkaLogProducer extends EventEmitter {
     })
   }
 
+  /** A record still in the memory buffer at close: with a spool it waits there for the next run. */
+  #leaveAtClose (r: EncodedRecord): void {
+    // a record read back from the spool is still in its segment (not acknowledged): nothing to do
+    if (this.#spool !== undefined && 'spooledAt' in r) {
+      this.#spool.unsent(1)
+      return
+    }
+    if (this.#spool === undefined || !this.#appendQuietly(this.#spool, r)) this.#drop('closed', r)
+  }
+
+  #appendQuietly (spool: Spool, r: EncodedRecord): boolean {
+    try {
+      if (!spool.append(r)) return false
+      this.#spooled++
+      return true
+    } catch {
+      return false
+    }
+  }
+
   /** At 'exit': produce what is buffered (synchronously), kick librdkafka, say how long to wait. */
   #handOverAtExit (): number {
     if (!this.#conn.ready || this.#closed || this.options.exitFlushMs === 0) return 0
@@ -428,9 +570,10 @@ export class KafkaLogProducer extends EventEmitter {
     // the last producer out disconnects; a connection attempt under way settles first
     // (ending a thread that holds a connecting producer aborts the process)
     await this.#conn.release(this.#client, deadline - Date.now())
-    for (const r of this.#queue.clear()) this.#drop('closed', r)
+    for (const r of this.#queue.clear()) this.#leaveAtClose(r)
     this.#counters.abandon() // still in flight at the deadline: fate unknown, counted as dropped
     unregisterExit(this.#exit)
+    this.#spool?.close()
     this.#fallback?.end()
     this.emit('close')
     return result

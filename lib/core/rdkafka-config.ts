@@ -19,6 +19,11 @@ export interface RdkafkaConfig {
   topic: Record<string, RdkafkaValue>
 }
 
+/** Records librdkafka may hold: half the buffer's bytes at ~1 KiB each, within [1000, 100000]. */
+function queueMessages (o: ResolvedOptions): number {
+  return Math.min(100000, Math.max(1000, Math.min(o.maxBufferMessages, Math.floor(o.maxBufferBytes / 2048))))
+}
+
 /** Split our options plus the `rdkafka` pass-through into node-rdkafka's two config objects. */
 export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
   const global: Record<string, RdkafkaValue> = {
@@ -27,14 +32,16 @@ export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
     'enable.idempotence': o.idempotence,
     'compression.codec': o.compression,
     'linger.ms': o.lingerMs,
-    'batch.num.messages': o.batchMessages,
+    // librdkafka's queue is bounded from the buffer's bounds (it costs ~1 KiB per record of
+    // ~300 bytes: value copy, headers, its own message), so memory follows maxBufferBytes
+    'queue.buffering.max.messages': queueMessages(o),
+    'batch.num.messages': Math.min(o.batchMessages, queueMessages(o)),
     dr_cb: true,
     // a failed record's value reaches JS only with dr_msg_cb: needed when it goes to a fallback
     ...(o.fallback === undefined ? {} : { dr_msg_cb: true }),
     // failures only: a report per record costs ~3x throughput; successes settle at flush
     'delivery.report.only.error': o.deliveryReports === 'errors',
-    // librdkafka's own queue stays modest: the JS buffer is where the bound is enforced
-    'queue.buffering.max.kbytes': 32768,
+    'queue.buffering.max.kbytes': Math.max(1024, Math.floor(o.maxBufferBytes / 2048)),
     // room for a record's key and headers on top of its value
     'message.max.bytes': Math.max(o.maxMessageBytes + 64 * 1024, 1000000),
     // surface connection problems as events rather than only in librdkafka's log

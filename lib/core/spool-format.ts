@@ -1,0 +1,101 @@
+import { crc32 } from 'node:zlib'
+import type { EncodedRecord } from './record'
+
+// One spooled record on disk: [u32 body length][u32 CRC-32 of the body][body], big-endian.
+// Body, version 1:
+//   u8 version, f64 spooledAt (ms), f64 timestamp (NaN: none), u16 topic length, topic,
+//   u8 key kind (0 none, 1 string, 2 bytes), u32 key length, key, u16 header count,
+//   per header: u16 name length, name, u32 value length, value; then the value (the rest).
+// Everything needed to send the record later exactly as it would have been sent.
+
+const VERSION = 1
+export const FRAME_HEAD = 8
+/** A length beyond this is not a record: the frame is corrupt (a record is at most ~1 MB + headers). */
+const MAX_BODY = 256 * 1024 * 1024
+
+/** A record read back from the spool. */
+export interface SpooledRecord extends EncodedRecord {
+  spooledAt: number
+}
+
+/** One record as a frame (head + body). */
+export function encodeFrame (r: EncodedRecord, spooledAt: number): Buffer {
+  const topic = Buffer.from(r.topic)
+  const key = r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key) : r.key
+  const headers = r.headers.flatMap((h) => Object.entries(h).map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const))
+  let size = 1 + 8 + 8 + 2 + topic.length + 1 + 4 + (key?.length ?? 0) + 2 + r.value.length
+  for (const [k, v] of headers) size += 2 + k.length + 4 + v.length
+  const buf = Buffer.allocUnsafe(FRAME_HEAD + size)
+  let o = FRAME_HEAD
+  o = buf.writeUInt8(VERSION, o)
+  o = buf.writeDoubleBE(spooledAt, o)
+  o = buf.writeDoubleBE(r.timestamp ?? Number.NaN, o)
+  o = buf.writeUInt16BE(topic.length, o)
+  o += topic.copy(buf, o)
+  o = buf.writeUInt8(key === null ? 0 : typeof r.key === 'string' ? 1 : 2, o)
+  o = buf.writeUInt32BE(key?.length ?? 0, o)
+  if (key !== null) o += key.copy(buf, o)
+  o = buf.writeUInt16BE(headers.length, o)
+  for (const [k, v] of headers) {
+    o = buf.writeUInt16BE(k.length, o)
+    o += k.copy(buf, o)
+    o = buf.writeUInt32BE(v.length, o)
+    o += v.copy(buf, o)
+  }
+  r.value.copy(buf, o)
+  buf.writeUInt32BE(size, 0)
+  buf.writeUInt32BE(crc32(buf.subarray(FRAME_HEAD)), 4)
+  return buf
+}
+
+/** What is at `offset` of `buf`: a whole record, a frame that runs past the end, or garbage. */
+export type FrameResult =
+  | { kind: 'record', record: SpooledRecord, end: number }
+  | { kind: 'partial', need: number }
+  | { kind: 'corrupt', reason: string }
+
+export function decodeFrame (buf: Buffer, offset: number): FrameResult {
+  if (buf.length - offset < FRAME_HEAD) return { kind: 'partial', need: FRAME_HEAD }
+  const size = buf.readUInt32BE(offset)
+  if (size < 27 || size > MAX_BODY) return { kind: 'corrupt', reason: `impossible record length ${size}` }
+  const end = offset + FRAME_HEAD + size
+  if (end > buf.length) return { kind: 'partial', need: FRAME_HEAD + size }
+  const body = buf.subarray(offset + FRAME_HEAD, end)
+  if (crc32(body) !== buf.readUInt32BE(offset + 4)) return { kind: 'corrupt', reason: 'checksum mismatch' }
+  try {
+    return { kind: 'record', record: decodeBody(body), end }
+  } catch (err) {
+    return { kind: 'corrupt', reason: (err as Error).message }
+  }
+}
+
+function decodeBody (b: Buffer): SpooledRecord {
+  let o = 0
+  const version = b.readUInt8(o++)
+  if (version !== VERSION) throw new Error(`unknown record version ${version}`)
+  const spooledAt = b.readDoubleBE(o)
+  const ts = b.readDoubleBE(o + 8)
+  o += 16
+  const topicLen = b.readUInt16BE(o)
+  const topic = b.toString('utf8', o + 2, o + 2 + topicLen)
+  o += 2 + topicLen
+  const keyKind = b.readUInt8(o)
+  const keyLen = b.readUInt32BE(o + 1)
+  o += 5
+  const keyBytes = Buffer.from(b.subarray(o, o + keyLen))
+  o += keyLen
+  const key = keyKind === 0 ? null : keyKind === 1 ? keyBytes.toString() : keyBytes
+  const n = b.readUInt16BE(o)
+  o += 2
+  const headers: Array<Record<string, string>> = []
+  for (let i = 0; i < n; i++) {
+    const kLen = b.readUInt16BE(o)
+    const k = b.toString('utf8', o + 2, o + 2 + kLen)
+    o += 2 + kLen
+    const vLen = b.readUInt32BE(o)
+    headers.push({ [k]: b.toString('utf8', o + 4, o + 4 + vLen) })
+    o += 4 + vLen
+  }
+  if (o > b.length) throw new Error('record fields run past its length')
+  return { topic, key, timestamp: Number.isNaN(ts) ? null : ts, headers, value: Buffer.from(b.subarray(o)), spooledAt }
+}

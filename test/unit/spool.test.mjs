@@ -1,0 +1,126 @@
+// The spool's files on their own (no broker): frames round-trip, a restart finds what was
+// left, a torn tail is cut and counted, acknowledged segments go, the lock holds.
+import t from 'tap'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const { Spool } = require('../../dist/core/spool.js')
+const { encodeFrame, decodeFrame } = require('../../dist/core/spool-format.js')
+
+const opts = (dir, more = {}) => ({ dir, maxBytes: 1024 ** 3, fsync: 'never', fsyncIntervalMs: 1000, ...more })
+const tmp = (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'klt-spool-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+const record = (i) => ({
+  topic: 'logs.app',
+  value: Buffer.from(JSON.stringify({ level: 30, seq: i, msg: 'x'.repeat(i % 50) })),
+  key: i % 3 === 0 ? null : i % 3 === 1 ? `key-${i}` : Buffer.from([0, 1, 2, i & 255]),
+  timestamp: i % 4 === 0 ? null : 1700000000000 + i,
+  headers: [{ 'content-type': 'application/json' }, { 'log-id': `id-${i}` }, { level: 'info' }]
+})
+const seqs = (records) => records.map((r) => JSON.parse(r.value.toString()).seq)
+const segments = (dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.seg')).sort()
+
+t.test('a frame holds everything needed to send the record as it would have been sent', async (t) => {
+  for (let i = 0; i < 6; i++) {
+    const r = record(i)
+    const f = decodeFrame(encodeFrame(r, 42), 0)
+    t.equal(f.kind, 'record')
+    t.same({ ...f.record, value: f.record.value.toString(), key: Buffer.isBuffer(f.record.key) ? [...f.record.key] : f.record.key },
+      { ...r, value: r.value.toString(), key: Buffer.isBuffer(r.key) ? [...r.key] : r.key, spooledAt: 42 })
+  }
+  const frame = encodeFrame(record(1), 1)
+  t.equal(decodeFrame(frame.subarray(0, frame.length - 1), 0).kind, 'partial', 'a cut frame is partial')
+  frame[frame.length - 1] ^= 0xff
+  t.same(decodeFrame(frame, 0), { kind: 'corrupt', reason: 'checksum mismatch' }, 'a flipped byte fails the checksum')
+})
+
+t.test('append, read oldest first, restart finds the rest, ack deletes whole segments', async (t) => {
+  const dir = tmp(t)
+  const spool = Spool.open(opts(dir, { maxBytes: 64 * 1024 })) // 16 KiB segments
+  for (let i = 0; i < 300; i++) t.ok(spool.append(record(i)) || i > 200, 'appended')
+  const total = spool.records
+  t.ok(total > 200, `${total} records fit in 64 KiB`)
+  t.ok(segments(dir).length > 3, 'spread over several segments')
+  const first = spool.read(50, 1 << 20)
+  t.same(seqs(first.records), [...Array(50).keys()], 'oldest first')
+  spool.close()
+
+  const again = Spool.open(opts(dir, { maxBytes: 64 * 1024 }))
+  t.equal(again.recovered, total, 'nothing read-but-unacknowledged is lost across a restart (it is read again)')
+  const all = again.read(10000, 1 << 30)
+  t.same(seqs(all.records), [...Array(total).keys()], 'every record, in order')
+  again.ack(all.mark)
+  t.equal(again.records, 0)
+  t.same(segments(dir), [], 'all acknowledged: no segment left')
+  t.ok(again.append(record(1000)), 'appends go on after an ack')
+  again.close()
+  const third = Spool.open(opts(dir))
+  t.same(seqs(third.read(10, 1 << 20).records), [1000], 'a new segment is not mistaken for an acknowledged one')
+  third.close()
+})
+
+t.test('a torn last record is counted and cut; everything before it stays', async (t) => {
+  const dir = tmp(t)
+  const spool = Spool.open(opts(dir))
+  for (let i = 0; i < 100; i++) spool.append(record(i))
+  spool.close()
+  const [seg] = segments(dir)
+  const file = path.join(dir, seg)
+  fs.truncateSync(file, fs.statSync(file).size - 7) // the app died in the middle of the last write
+  const size = fs.statSync(file).size
+  const again = Spool.open(opts(dir))
+  t.equal(again.recovered, 99)
+  t.equal(again.corrupt, 1)
+  t.ok(fs.statSync(file).size < size, 'the torn tail is cut off, so appends follow a whole record')
+  again.append(record(100))
+  t.same(seqs(again.read(1000, 1 << 30).records), [...Array(99).keys(), 100])
+  again.close()
+})
+
+t.test('dropOldestSegment gives up the oldest unread segment, never the one being appended to', async (t) => {
+  const dir = tmp(t)
+  const spool = Spool.open(opts(dir, { maxBytes: 64 * 1024 }))
+  let i = 0
+  while (spool.append(record(i))) i++
+  const before = spool.records
+  const dropped = spool.dropOldestSegment()
+  t.same(seqs(dropped), [...Array(dropped.length).keys()], 'the oldest records')
+  t.equal(spool.records, before - dropped.length)
+  t.ok(spool.append(record(i)), 'room again')
+  t.equal(seqs(spool.read(1, 1 << 20).records)[0], dropped.length, 'reading goes on after them')
+  spool.close()
+})
+
+t.test('one live owner per directory', async (t) => {
+  const dir = tmp(t)
+  const spool = Spool.open(opts(dir))
+  t.throws(() => Spool.open(opts(dir)), { code: 'KLT_SPOOL_LOCKED' }, 'a second producer of this process')
+  const other = spawnSync(process.execPath, ['-e', `
+    const { Spool } = require(${JSON.stringify(require.resolve('../../dist/core/spool.js'))})
+    try { Spool.open(${JSON.stringify(opts(dir))}) } catch (e) { console.log(e.code + ' ' + e.message); process.exit(0) }
+    process.exit(1)`], { encoding: 'utf8' })
+  t.equal(other.status, 0, 'another process is refused')
+  t.match(other.stdout, new RegExp(`KLT_SPOOL_LOCKED .*in use by process ${process.pid}`))
+  spool.close()
+  fs.writeFileSync(path.join(dir, 'lock'), '999999999') // left by a process that is gone
+  const taken = Spool.open(opts(dir))
+  t.pass('a stale lock is taken over')
+  taken.close()
+})
+
+t.test('inspect reads a spool without taking it', async (t) => {
+  const dir = tmp(t)
+  const spool = Spool.open(opts(dir))
+  for (let i = 0; i < 10; i++) spool.append(record(i))
+  const state = Spool.inspect(dir)
+  t.equal(state.records, 10)
+  t.ok(state.oldestSpooledAt <= Date.now() && state.oldestSpooledAt > Date.now() - 60000)
+  spool.close()
+})
