@@ -166,7 +166,8 @@ export class KafkaLogProducer extends EventEmitter {
   /** Wait until everything written so far is acknowledged, or `timeoutMs` passes. Never rejects. */
   async flush (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
     const deadline = Date.now() + timeoutMs
-    await this.#waitBufferEmpty(timeoutMs)
+    await this.#waitSpoolSent(timeoutMs)
+    await this.#waitBufferEmpty(deadline - Date.now())
     await this.#flushNative(deadline - Date.now())
     return this.#flushResult()
   }
@@ -354,7 +355,7 @@ export class KafkaLogProducer extends EventEmitter {
    * nothing is in flight any more: every record before it was delivered, failed, or spooled again.
    */
   #replaySpool (): void {
-    if (this.#spool === undefined || this.#replaying || !this.#conn.ready || this.#closeRequested) return
+    if (this.#spool === undefined || this.#replaying || !this.#conn.ready || this.#closed) return
     if (this.#spool.records === 0 && this.#replayMark === undefined) return
     this.#replaying = true
     this.#replayLoop(this.#spool).catch((err: unknown) => {
@@ -366,7 +367,7 @@ export class KafkaLogProducer extends EventEmitter {
 
   async #replayLoop (spool: Spool): Promise<void> {
     const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-    while (this.#conn.ready && !this.#closeRequested) {
+    while (this.#conn.ready && !this.#closed) {
       if (this.#queue.length > 0) {
         await this.#waitBufferEmpty(REPLAY_RETRY_MS)
         continue
@@ -382,10 +383,12 @@ export class KafkaLogProducer extends EventEmitter {
       }
       if (spool.records === 0) return
       const t0 = performance.now()
-      const { records, mark } = spool.read(REPLAY_BATCH_RECORDS, REPLAY_BATCH_BYTES)
+      // within the memory buffer's bounds: replay does not raise memory use
+      const { records, mark } = spool.read(Math.min(REPLAY_BATCH_RECORDS, this.options.maxBufferMessages),
+        Math.min(REPLAY_BATCH_BYTES, this.options.maxBufferBytes))
       this.#replayMark = mark
       this.#replayed += records.length
-      for (const r of records) this.#queue.push(r) // a batch may exceed the buffer's bound briefly
+      for (const r of records) this.#queue.push(r)
       this.#drainQueue()
       await this.#waitBufferEmpty(this.options.flushTimeoutMs)
       this.#replayPerSecond = Math.round(records.length / Math.max(0.001, (performance.now() - t0) / 1000))
@@ -491,6 +494,16 @@ export class KafkaLogProducer extends EventEmitter {
     })
   }
 
+  /** While connected, wait (up to `timeoutMs`) until the spool has been sent and acknowledged. */
+  async #waitSpoolSent (timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    const busy = (): boolean => this.#spool !== undefined && (this.#spool.records > 0 || this.#replayMark !== undefined)
+    while (busy() && this.#conn.ready && Date.now() < deadline) {
+      this.#replaySpool()
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(0, deadline - Date.now()))))
+    }
+  }
+
   /** While connecting, wait (up to `timeoutMs`) for the connection or its failure. */
   #waitConnected (timeoutMs: number): Promise<void> {
     if (this.#conn.ready || this.#queue.length === 0) return Promise.resolve()
@@ -562,6 +575,7 @@ export class KafkaLogProducer extends EventEmitter {
     this.#closeRequested = true
     // records written before close() still go out if the connection comes up in time
     await this.#waitConnected(timeoutMs)
+    await this.#waitSpoolSent(deadline - Date.now())
     await this.#waitBufferEmpty(deadline - Date.now())
     await this.#flushNative(deadline - Date.now())
     const result = this.#flushResult()
