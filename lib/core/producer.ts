@@ -311,7 +311,7 @@ export class KafkaLogProducer extends EventEmitter {
     this.#queue.push(r)
     const below = this.#queue.length < maxBufferMessages && this.#queue.bytes < maxBufferBytes
     if (!below) this.#needDrain = true
-    return below
+    return below || this.#spool !== undefined // with a spool, the caller waits only once the spool is full too
   }
 
   /**
@@ -506,7 +506,7 @@ export class KafkaLogProducer extends EventEmitter {
 
   /** While connecting, wait (up to `timeoutMs`) for the connection or its failure. */
   #waitConnected (timeoutMs: number): Promise<void> {
-    if (this.#conn.ready || this.#queue.length === 0) return Promise.resolve()
+    if (this.#conn.ready || (this.#queue.length === 0 && (this.#spool?.records ?? 0) === 0)) return Promise.resolve()
     return this.#bounded(timeoutMs, (done) => {
       this.#connectWaiters.push(done)
       return () => { this.#connectWaiters = this.#connectWaiters.filter((w) => w !== done) }

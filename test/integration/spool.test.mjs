@@ -4,9 +4,12 @@ import t from 'tap'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { once } from 'node:events'
+import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { KafkaLogProducer } from 'kafka-log-transport'
 import { fileURLToPath } from 'node:url'
 import { startSingle } from '../kafka/harness.mjs'
 import { brokers, consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
@@ -111,4 +114,143 @@ t.test('5,000 logs/s through an outage longer than memory holds: all arrive, in 
   const growth = (Math.max(...rss) - rss[0]) / MiB
   t.ok(growth < 96, `RSS grew ${growth.toFixed(1)} MiB at most (from ${(rss[0] / MiB).toFixed(0)} MiB) while records waited on disk`)
   t.comment(`spool: ${done.spool.spooled} spooled, replayed at ${done.spool.replayPerSecond}/s (last batch); RSS max ${(Math.max(...rss) / MiB).toFixed(0)} MiB`)
+})
+
+const require = createRequire(import.meta.url)
+const { Spool } = require('../../dist/core/spool.js')
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'bin.js')
+const cli = (...args) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120000 })
+
+/** The seqs a spool holds (its owner is gone), without changing it. */
+function spooledSeqs (dir) {
+  const spool = Spool.open({ dir, maxBytes: 1024 ** 3, fsync: 'never', fsyncIntervalMs: 1000 })
+  try {
+    return spool.read(1e9, 1e12).records.map((r) => JSON.parse(r.value.toString()).seq)
+  } finally {
+    spool.close()
+  }
+}
+
+t.test('the app is killed (SIGKILL) during the outage and started again after it: everything it spooled arrives', async (t) => {
+  const kafka = await startSingle({ port: PORT + 100 })
+  t.teardown(() => kafka.stop())
+  const node = kafka.nodes[0]
+  const bootstrap = kafka.brokers
+  const topic = await createTopic(uniqueTopic('klt-spool-kill'), { partitions: 3, bootstrap })
+  const dir = tmpDir(t)
+  const first = runApp(t, [bootstrap, topic, dir, 5000, 1000000], { maxBufferBytes: 1 * MiB })
+  await sleep(1500)
+  node.signal('SIGKILL')
+  t.ok(await node.waitExit(5000), 'the broker is gone')
+  await sleep(8000)
+  first.child.kill('SIGKILL')
+  t.equal((await first.exited).signal, 'SIGKILL', 'the app is killed')
+
+  const status = cli('spool', 'status', dir, '--json')
+  t.equal(status.status, 0, status.stderr)
+  const state = JSON.parse(status.stdout)
+  const text = cli('spool', 'status', dir)
+  t.match(text.stdout, new RegExp(`${state.records} records waiting, oldest spooled \\d+s ago`), `spool status says what waits: ${text.stdout}`)
+  t.match(text.stdout, /no live process owns it/)
+  const spooled = spooledSeqs(dir)
+  t.equal(spooled.length, state.records, 'status counts every record in the spool')
+  t.ok(spooled.length > 10000, `${spooled.length} records were in the spool when the app died`)
+
+  node.start()
+  await node.waitReady({ timeoutMs: 60000 })
+  const second = runApp(t, [bootstrap, topic, dir, 1000, 0])
+  t.equal((await second.exited).code, 0, `the restarted app sends the spool and ends ${second.stderr}`)
+  t.equal(second.done.spool.recovered, spooled.length, 'it found every record the first run spooled')
+  t.same({ pending: second.done.pending, failed: second.done.failed, dropped: second.done.dropped }, { pending: 0, failed: 0, dropped: 0 })
+  const back = await readBack(topic, spooled.length, bootstrap)
+  t.same(spooled.filter((s) => !back.seqs.has(s)), [], 'every spooled record is in Kafka')
+  t.same(outOfOrderKeys(back.byKey), [], 'per-key order holds')
+  t.same(fs.readdirSync(dir).filter((f) => f.endsWith('.seg')), [], 'the spool is empty afterwards')
+})
+
+t.test('a torn last record: the rest arrives (spool replay), the torn one is counted', async (t) => {
+  const bootstrap = brokers()
+  const topic = await createTopic(uniqueTopic('klt-spool-torn'), { bootstrap })
+  const dir = tmpDir(t)
+  // Kafka unreachable: 3,000 records go to memory, then the spool; close() spools what memory held
+  const app = runApp(t, ['127.0.0.1:9', topic, dir, 100000, 3000], { maxBufferBytes: 64 * 1024, closeMs: 500 })
+  t.equal((await app.exited).code, 0, app.stderr)
+  t.equal(app.done.spool.records, 3000, 'all 3,000 records are in the spool at the end')
+  const seg = fs.readdirSync(dir).filter((f) => f.endsWith('.seg')).sort().at(-1)
+  const file = path.join(dir, seg)
+  fs.truncateSync(file, fs.statSync(file).size - 10) // the app died in the middle of writing its last record
+  const status = JSON.parse(cli('spool', 'status', dir, '--json').stdout)
+  t.same({ records: status.records, corrupt: status.corrupt }, { records: 2999, corrupt: 1 }, 'status: 2,999 whole records waiting, 1 torn')
+
+  const r = cli('spool', 'replay', dir, '--brokers', bootstrap)
+  t.equal(r.status, 0, `spool replay exits 0: ${r.stderr}`)
+  t.match(r.stderr, /2999 of 2999 records delivered, 0 failed, 0 left in the spool; 1 torn or corrupt record skipped/)
+  const back = await readBack(topic, 2999, bootstrap)
+  t.equal(back.seqs.size, 2999, 'the 2,999 whole records are in Kafka')
+  t.equal(back.ids.size, 2999, 'with their log ids')
+  t.same(fs.readdirSync(dir).filter((f) => f.endsWith('.seg')), [], 'and the spool is empty')
+})
+
+t.test('a tiny maxBytes: past it the overflow policy applies, every drop counted and in the fallback', async (t) => {
+  const bootstrap = brokers()
+  for (const overflow of ['dropNewest', 'dropOldest', 'block']) {
+    await t.test(overflow, async (t) => {
+      const topic = await createTopic(uniqueTopic(`klt-spool-${overflow.toLowerCase()}`), { bootstrap })
+      const dir = tmpDir(t)
+      const fallback = new PassThrough()
+      const dropped = []
+      fallback.on('data', (d) => dropped.push(...d.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l).seq)))
+      const N = 2000
+      const BOUND = 100
+      // Kafka unreachable: 100 records in memory, then a 64 KiB spool, then the policy
+      const producer = new KafkaLogProducer({ brokers: '127.0.0.1:9', topic, maxBufferMessages: BOUND, overflow, fallback, spool: { dir, maxBytes: 64 * 1024 }, connectTimeoutMs: 60000 })
+      producer.on('error', () => {})
+      const accepted = []
+      for (let seq = 0; seq < N; seq++) accepted.push(producer.write({ level: 30, seq }))
+      await sleep(50) // the fallback stream delivers its data asynchronously
+      const m = producer.metrics()
+      const inSpool = m.spool.records
+      t.equal(m.buffered, BOUND, 'memory holds its bound')
+      t.ok(inSpool > 100 && m.spool.bytes <= 64 * 1024, `the spool holds ${inSpool} records in ${m.spool.bytes} bytes`)
+      t.equal(m.written, m.dropped + m.pending, 'written = dropped + pending')
+      t.equal(m.droppedByReason['buffer-full'], N - BOUND - inSpool, 'what fits nowhere is dropped as buffer-full')
+      t.equal(dropped.length, m.droppedByReason['buffer-full'], 'the fallback got every dropped record')
+      if (overflow === 'dropOldest') {
+        t.same(dropped, range(dropped.length).map((i) => BOUND + i), 'dropOldest: the oldest spooled records (whole segments) went')
+      } else {
+        t.same(dropped, range(dropped.length).map((i) => BOUND + inSpool + i), `${overflow}: the newest records went`)
+      }
+      if (overflow === 'block') t.equal(accepted.indexOf(false), BOUND + inSpool, 'block: write() returns false once memory and spool are full')
+      await producer.close(300)
+      const after = producer.metrics()
+      t.equal(after.written, after.dropped + after.pending, 'after close: written = dropped + pending')
+      t.equal(after.droppedByReason.closed + after.spool.records - inSpool, BOUND, "close: memory's records went to the spool where there was room, else dropped as closed")
+
+      // Kafka reachable again: a new producer on the same spool sends what it holds
+      const waiting = after.spool.records
+      const next = new KafkaLogProducer({ brokers: bootstrap, topic, spool: { dir } })
+      t.equal(next.metrics().spool.recovered, waiting)
+      const r = await next.close(30000)
+      t.same(r, { delivered: waiting, failed: 0, pending: 0 }, `the ${waiting} waiting records are delivered`)
+      const back = await readBack(topic, waiting, bootstrap)
+      t.equal(back.seqs.size, waiting)
+      t.same([...back.seqs].filter((s) => dropped.includes(s)), [], 'no dropped record is in Kafka')
+    })
+  }
+})
+
+t.test('two processes on one spool dir: the second gets a clear error, the first is unaffected', async (t) => {
+  const bootstrap = brokers()
+  const topic = await createTopic(uniqueTopic('klt-spool-lock'), { bootstrap })
+  const dir = tmpDir(t)
+  const first = runApp(t, [bootstrap, topic, dir, 2000, 8000])
+  while (first.metrics.length === 0) await sleep(50)
+  const second = runApp(t, [bootstrap, topic, dir, 2000, 8000])
+  t.equal((await second.exited).code, 2, 'the second app cannot start a producer on it')
+  t.equal(second.error?.code, 'KLT_SPOOL_LOCKED')
+  t.match(second.error?.message, new RegExp(`spool directory .* is in use by process ${first.child.pid}: one live process`), second.error?.message)
+  t.equal((await first.exited).code, 0, first.stderr)
+  t.same({ delivered: first.done.delivered, pending: first.done.pending }, { delivered: 8000, pending: 0 }, 'the first delivers everything')
+  const back = await readBack(topic, 8000, bootstrap)
+  t.equal(back.seqs.size, 8000, 'all 8,000 are in Kafka')
 })
