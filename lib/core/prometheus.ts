@@ -40,6 +40,18 @@ export function toPrometheus (m: MetricsSnapshot, options: PrometheusOptions = {
   metric('bytes_buffered', 'gauge', 'Bytes waiting in the in-process buffer.', [[{}, m.bufferedBytes]])
   metric('records_inflight', 'gauge', 'Records handed to librdkafka, outcome not known yet.', [[{}, m.inflight]])
   metric('connected', 'gauge', '1 when connected to Kafka.', [[{}, m.connected ? 1 : 0]])
+  if (m.spool !== undefined) {
+    const sp = m.spool
+    metric('spool_records', 'gauge', 'Records waiting in the durable spool.', [[{}, sp.records]])
+    metric('spool_bytes', 'gauge', 'Bytes of the durable spool on disk.', [[{}, sp.bytes]])
+    metric('spool_segments', 'gauge', 'Segment files of the durable spool.', [[{}, sp.segments]])
+    metric('spool_oldest_age_seconds', 'gauge', 'Age of the oldest record waiting in the spool.', [[{}, sp.oldestAgeMs / 1000]])
+    metric('spool_records_spooled_total', 'counter', 'Records written to the spool.', [[{}, sp.spooled]])
+    metric('spool_records_replayed_total', 'counter', 'Records read back from the spool and sent.', [[{}, sp.replayed]])
+    metric('spool_replay_records_per_second', 'gauge', 'Replay rate of the last batch.', [[{}, sp.replayPerSecond]])
+    metric('spool_records_recovered_total', 'counter', 'Records found in the spool at start, left by an earlier run.', [[{}, sp.recovered]])
+    metric('spool_records_corrupt_total', 'counter', 'Torn or corrupt spool records skipped.', [[{}, sp.corrupt]])
+  }
   if (m.latencyMs.count > 0) {
     metric('delivery_latency_ms', 'gauge', 'Write-to-acknowledgement latency percentiles (deliveryReports: all).',
       [[{ quantile: '0.5' }, m.latencyMs.p50], [{ quantile: '0.99' }, m.latencyMs.p99], [{ quantile: '0.999' }, m.latencyMs.p999]])

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { ConfigError, KafkaLogProducer } from 'kafka-log-transport'
 import { thrown } from '../helpers/thrown.mjs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 
 
 const ok = { brokers: '127.0.0.1:9092', topic: 'logs' }
@@ -35,7 +37,12 @@ const bad = [
   [{ ...ok, brokerz: 'x' }, 'brokerz', /unknown option/],
   [{ ...ok, rdkafka: { 'no.such.property': 1 } }, 'rdkafka.no.such.property', /No such configuration property/],
   [{ ...ok, rdkafka: { 'linger.ms': -5 } }, 'rdkafka.queue.buffering.max.ms', /outside allowed range/],
-  [{ ...ok, rdkafka: { 'sasl.password': { nested: 1 } } }, 'rdkafka.sasl.password', /\[redacted\]/]
+  [{ ...ok, rdkafka: { 'sasl.password': { nested: 1 } } }, 'rdkafka.sasl.password', /\[redacted\]/],
+  [{ ...ok, spool: '/tmp/x' }, 'spool', /an object such as \{ dir/],
+  [{ ...ok, spool: {} }, 'spool.dir', /a directory path/],
+  [{ ...ok, spool: { dir: 'x', maxBytes: 10 } }, 'spool.maxBytes', /integer >= 65536/],
+  [{ ...ok, spool: { dir: 'x', fsync: 'sometimes' } }, 'spool.fsync', /'never', 'interval' or 'always'/],
+  [{ ...ok, spool: { dir: 'x', size: 1 } }, 'spool.size', /unknown option/]
 ]
 for (const [input, option, message] of bad) {
   t.test(`bad ${option} is a ConfigError naming it`, async (t) => {
@@ -52,4 +59,24 @@ t.test('a secret never appears in a librdkafka config error', async (t) => {
   t.ok(err instanceof ConfigError)
   t.equal(err.option, 'rdkafka.security.protocol')
   t.notMatch(err.message, /s3cr3t-value/)
+})
+
+t.test('spool defaults: 1 GiB, fsync every second, dir made absolute', async (t) => {
+  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/options.js')
+  const o = resolveOptions({ ...ok, spool: { dir: 'relative/spool' } })
+  t.same(o.spool, { dir: path.resolve('relative/spool'), maxBytes: 1024 ** 3, fsync: 'interval', fsyncIntervalMs: 1000 })
+  t.equal(resolveOptions(ok).spool, undefined, 'off by default')
+})
+
+t.test("librdkafka's queue is bounded from the buffer's bounds", async (t) => {
+  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/options.js')
+  const { buildRdkafkaConfig } = createRequire(import.meta.url)('../../dist/core/rdkafka-config.js')
+  const queue = (more) => {
+    const { global } = buildRdkafkaConfig(resolveOptions({ ...ok, ...more }))
+    return [global['queue.buffering.max.messages'], global['queue.buffering.max.kbytes'], global['batch.num.messages']]
+  }
+  t.same(queue({}), [32768, 32768, 10000], 'default 64 MiB buffer: 32,768 records, 32 MiB')
+  t.same(queue({ maxBufferBytes: 1024 * 1024 }), [1000, 1024, 1000], 'a 1 MiB buffer: 1,000 records (the floor), batches no bigger')
+  t.same(queue({ maxBufferMessages: 5000 }), [5000, 32768, 5000], 'never more records than maxBufferMessages')
+  t.same(queue({ rdkafka: { 'queue.buffering.max.messages': 200000 } }), [200000, 32768, 10000], 'an explicit rdkafka setting wins')
 })
