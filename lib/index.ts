@@ -4,11 +4,13 @@
  * `kafka-log-transport/winston` for the adapters.
  */
 export { KafkaLogProducer, type FlushResult } from './core/producer'
-export type { KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy } from './core/options'
-export type { MetricsSnapshot, DropReason } from './core/metrics'
+export type {
+  KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, SpoolOptions, SpoolFsync
+} from './core/options'
+export type { MetricsSnapshot, DropReason, SpoolMetrics } from './core/metrics'
 export {
   KafkaLogError, ConfigError, ConnectError, BufferFullError, DeliveryError, FlushTimeoutError, ClosedError,
-  BadRecordError, NativeLoadError
+  BadRecordError, NativeLoadError, SpoolLockedError, SpoolError
 } from './core/errors'
 export { safeStringify } from './core/safe-json'
 export { toPrometheus, type PrometheusOptions } from './core/prometheus'

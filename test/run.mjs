@@ -47,7 +47,9 @@ function runTap (tapArgs, env) {
       const m = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(tail)
       const total = Number(m?.[1] ?? 0)
       const pass = Number(m?.[2] ?? 0)
-      const fail = Number(m?.[3] ?? (m ? total - pass : 1))
+      // tests left out by --grep are reported as skipped, not failed
+      const skip = Number(/# \{ total: [^}]*skip: (\d+)/.exec(tail)?.[1] ?? 0)
+      const fail = Number(m?.[3] ?? (m ? total - pass - skip : 1))
       resolve({ code: code ?? (signal ? 1 : 0), pass, fail: code !== 0 && fail === 0 ? 1 : fail })
     })
   })

@@ -86,7 +86,10 @@ async function finish (): Promise<void> {
       `(${Object.entries(m.droppedByReason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'at close'})`)
     process.exit(3)
   }
-  process.exit(result.pending > 0 ? 3 : 0)
+  // records left in the spool are not lost: the next run with the same spool sends them
+  const spooled = m.spool?.records ?? 0
+  if (spooled > 0) say(`${spooled} log record(s) wait in the spool (${producer.options.spool?.dir ?? ''}) for the next run`)
+  process.exit(result.pending - spooled > 0 ? 3 : 0)
 }
 
 // A terminal's Ctrl-C reaches the whole process group, this process too. The application

@@ -31,7 +31,7 @@ const REFUSED = /SASL authentication error|authentication failed|SSL handshake f
 export interface FlushResult {
   delivered: number
   failed: number
-  /** Records not yet acknowledged when the call returned (0 when everything settled). */
+  /** Records not yet acknowledged when the call returned (0 when everything settled), including any waiting in the spool. */
   pending: number
 }
 
@@ -469,7 +469,7 @@ export class KafkaLogProducer extends EventEmitter {
 
   #flushResult (): FlushResult {
     const c = this.#counters
-    return { delivered: c.delivered, failed: c.failed, pending: this.#queue.length + c.inflight() }
+    return { delivered: c.delivered, failed: c.failed, pending: this.#queue.length + c.inflight() + (this.#spool?.records ?? 0) }
   }
 
   /** Resolve when `register`'s callback fires or `timeoutMs` passes. */

@@ -254,3 +254,24 @@ t.test('two processes on one spool dir: the second gets a clear error, the first
   const back = await readBack(topic, 8000, bootstrap)
   t.equal(back.seqs.size, 8000, 'all 8,000 are in Kafka')
 })
+
+t.test('pino worker target with a spool: lines logged while Kafka is away are kept, then replayed', async (t) => {
+  const bootstrap = brokers()
+  const topic = await createTopic(uniqueTopic('klt-spool-pino'), { bootstrap })
+  const dir = tmpDir(t)
+  const N = 2000
+  const app = spawnSync(process.execPath, [path.join(path.dirname(APP), 'pino-spool.mjs'), '127.0.0.1:9', topic, dir, String(N)], { encoding: 'utf8', timeout: 60000 })
+  t.equal(app.status, 0, `the app ends normally ${app.stderr}`)
+  // the producer process outlives the app by its close timeout: wait until it has let go of the spool
+  let state
+  for (const until = Date.now() + 30000; Date.now() < until; await sleep(200)) {
+    state = JSON.parse(cli('spool', 'status', dir, '--json').stdout)
+    if (state.owner === null && state.records === N) break
+  }
+  t.same({ records: state.records, owner: state.owner }, { records: N, owner: null }, 'every line waits in the spool, and its producer process is gone')
+  const r = cli('spool', 'replay', dir, '-b', bootstrap)
+  t.equal(r.status, 0, r.stderr)
+  const back = await readBack(topic, N, bootstrap)
+  t.equal(back.seqs.size, 1, 'pino lines (no seq field) arrive')
+  t.equal(back.total, N, `all ${N} lines are in Kafka`)
+})

@@ -8,7 +8,7 @@ import path from 'node:path'
 const require = createRequire(import.meta.url)
 const root = path.dirname(require.resolve('kafka-log-transport/package.json'))
 const entries = {
-  'kafka-log-transport': ['KafkaLogProducer', 'ConfigError', 'safeStringify'],
+  'kafka-log-transport': ['KafkaLogProducer', 'ConfigError', 'SpoolLockedError', 'safeStringify'],
   'kafka-log-transport/pino': ['default', 'kafkaDestination', 'pinoTransport'],
   'kafka-log-transport/winston': ['KafkaTransport']
 }
