@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 // outage.bench.mjs starts a broker of its own (it stops it in the middle)
-const BENCHES = ['core', 'pino', 'winston', 'latency', 'outage']
+const BENCHES = ['core', 'pino', 'winston', 'latency', 'outage', 'spool']
 
 const broker = await benchBroker(log)
 const summaries = {}
@@ -48,7 +48,8 @@ if (!quick && failed === 0) {
     ...part('pino', 'pino: app-thread cost and end to end'),
     ...part('winston', 'winston: per-call cost and end to end'),
     ...part('latency', 'Latency at a steady rate'),
-    ...part('outage', 'Memory under an outage')
+    ...part('outage', 'Memory under an outage'),
+    ...part('spool', 'The durable spool')
   ].join('\n'))
 }
 process.exitCode = failed > 0 ? 1 : 0

@@ -24,6 +24,7 @@ const ERR_MSG_TIMED_OUT = -192
 const REPLAY_BATCH_RECORDS = 10000
 const REPLAY_BATCH_BYTES = 8 * 1024 * 1024
 const REPLAY_RETRY_MS = 500
+const REPLAY_BATCHES_IN_FLIGHT = 4
 // what librdkafka logs when a broker refuses our credentials or we refuse its certificate
 const REFUSED = /SASL authentication error|authentication failed|SSL handshake failed|certificate verify failed/i
 
@@ -367,12 +368,18 @@ export class KafkaLogProducer extends EventEmitter {
 
   async #replayLoop (spool: Spool): Promise<void> {
     const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+    // within the memory buffer's bounds: replay does not raise memory use
+    const batchRecords = Math.min(REPLAY_BATCH_RECORDS, this.options.maxBufferMessages)
+    const batchBytes = Math.min(REPLAY_BATCH_BYTES, this.options.maxBufferBytes)
+    let unacked = 0
     while (this.#conn.ready && !this.#closed) {
       if (this.#queue.length > 0) {
         await this.#waitBufferEmpty(REPLAY_RETRY_MS)
         continue
       }
-      if (this.#replayMark !== undefined) {
+      // a few batches stay in flight (a flush per batch would stall the pipeline); then
+      // wait for their acknowledgements and delete what they cover
+      if (this.#replayMark !== undefined && (spool.records === 0 || unacked >= REPLAY_BATCHES_IN_FLIGHT * batchRecords)) {
         await this.#flushNative(this.options.flushTimeoutMs)
         if (this.#counters.inflight() > 0 || this.#queue.length > 0) {
           await sleep(REPLAY_RETRY_MS) // the broker is slow or away again: try later, read nothing more meanwhile
@@ -380,14 +387,14 @@ export class KafkaLogProducer extends EventEmitter {
         }
         spool.ack(this.#replayMark)
         this.#replayMark = undefined
+        unacked = 0
       }
       if (spool.records === 0) return
       const t0 = performance.now()
-      // within the memory buffer's bounds: replay does not raise memory use
-      const { records, mark } = spool.read(Math.min(REPLAY_BATCH_RECORDS, this.options.maxBufferMessages),
-        Math.min(REPLAY_BATCH_BYTES, this.options.maxBufferBytes))
+      const { records, mark } = spool.read(batchRecords, batchBytes)
       this.#replayMark = mark
       this.#replayed += records.length
+      unacked += records.length
       for (const r of records) this.#queue.push(r)
       this.#drainQueue()
       await this.#waitBufferEmpty(this.options.flushTimeoutMs)

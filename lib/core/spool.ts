@@ -189,7 +189,7 @@ export class Spool {
       while (offset < total) {
         const buf = this.#readAt(fd, offset, Math.min(READ_CHUNK, total - offset))
         let at = 0
-        for (;;) {
+        while (at < buf.length) {
           const f = decodeFrame(buf, at)
           if (f.kind === 'record') {
             records++

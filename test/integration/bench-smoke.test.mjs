@@ -8,6 +8,7 @@ t.test('every benchmark runs in quick mode and its records are all in Kafka', as
   const r = spawnSync(process.execPath, ['benchmarks/run.mjs', '--quick'], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKERS: brokers() }, timeout: 600000 })
   t.equal(r.status, 0, `exit 0 (${r.stderr.slice(-1500)})`)
   const summaries = JSON.parse(r.stdout.trim().split('\n').pop())
-  t.same(Object.keys(summaries), ['core', 'pino', 'winston', 'latency', 'outage'])
+  t.same(Object.keys(summaries), ['core', 'pino', 'winston', 'latency', 'outage', 'spool'])
   t.equal(summaries.outage.accountedFor, true, 'under an outage every record is accounted for')
+  t.equal(summaries.spool.accountedFor, true, 'spooled and replayed records are all in Kafka')
 })
