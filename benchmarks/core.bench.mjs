@@ -1,23 +1,25 @@
-// Core throughput beside kcat: N pino-shaped NDJSON lines (~265 bytes) into a fresh
-// 6-partition topic per run, acks=all, lz4, idempotence on, key = the line's reqId,
+// Core throughput beside kcat and KafkaJS: N pino-shaped NDJSON lines (~265 bytes) into a
+// fresh 6-partition topic per run, acks=all, lz4, idempotence on, key = the line's reqId,
 // murmur2_random. Contenders alternate (A B A B ...); each is timed as a whole process,
 // first write to last acknowledgement, and every run is verified by counting the topic.
-//   node benchmarks/core.bench.mjs [--quick] [--rounds N] [--lines N]
+// KafkaJS sends one send() per line at ~2,000/s: that contender gets fewer lines
+// (--kafkajs-lines, default 50,000) and is compared by rate.
+//   node benchmarks/core.bench.mjs [--quick] [--rounds N] [--lines N] [--kafkajs-lines N]
 // Writes benchmarks/RESULTS-core.md and benchmarks/results-core.json (not in --quick mode).
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createRequire } from 'node:module'
 import { benchBroker } from './utils/broker.mjs'
+import { machineInfo, writeResults } from './utils/results.mjs'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { ensureLines } from './utils/lines.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, lines: { type: 'string' } } })
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, lines: { type: 'string' }, 'kafkajs-lines': { type: 'string' } } })
 const LINES = Number(args.lines ?? (args.quick ? 20000 : 1000000))
+const KAFKAJS_LINES = Math.min(LINES, Number(args['kafkajs-lines'] ?? (args.quick ? 2000 : 50000)))
 const ROUNDS = Number(args.rounds ?? (args.quick ? 1 : 3))
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 
@@ -30,8 +32,12 @@ const contenders = {
     '-X', 'enable.idempotence=true', '-X', 'partitioner=murmur2_random', '-l', files.keyed]],
   core: (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain]],
   // the same without per-record headers: node-rdkafka's produce() pays ~0.5-0.7 µs per header
-  'core-no-headers': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain, 'reqId', 'no-headers']]
+  'core-no-headers': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain, 'reqId', 'no-headers']],
+  // how users write a KafkaJS log transport: one send() per line; and batches of 1,000
+  'kafkajs-per-send': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'kafkajs-producer.mjs'), brokers, topic, files.kafkajs, 'per-send']],
+  'kafkajs-batched': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'kafkajs-producer.mjs'), brokers, topic, files.plain, 'batched']]
 }
+const linesOf = (name) => name === 'kafkajs-per-send' ? KAFKAJS_LINES : LINES
 
 function median (xs) {
   const s = [...xs].sort((a, b) => a - b)
@@ -43,7 +49,12 @@ const results = { date: new Date().toISOString(), lines: LINES, rounds: ROUNDS, 
 try {
   broker = await benchBroker(log)
   const brokers = broker.brokers
-  const files = ensureLines(LINES)
+  const files = { ...ensureLines(LINES), kafkajs: ensureLines(KAFKAJS_LINES).plain }
+  const bytes = (n) => { // value bytes of the first n lines (MB/s counts values only)
+    const text = fs.readFileSync(n === LINES ? files.plain : files.kafkajs)
+    return text.length - n
+  }
+  const valueBytes = { [LINES]: bytes(LINES), [KAFKAJS_LINES]: bytes(KAFKAJS_LINES) }
   const names = Object.keys(contenders).filter((n) => n !== 'kcat' || hasKcat())
   if (!names.includes('kcat')) log('kcat is not installed (apt-get install kcat): running without the reference')
   for (let round = 1; round <= ROUNDS; round++) {
@@ -55,36 +66,40 @@ try {
       const seconds = (performance.now() - t0) / 1000
       if (r.status !== 0) throw new Error(`${name} failed (${r.status ?? r.signal}): ${r.stderr}`)
       let inTopic = await countRecords(topic, { bootstrap: brokers })
-      if (inTopic !== LINES) {
+      const expected = linesOf(name)
+      if (inTopic !== expected) {
         log(`${name}: ${inTopic} records counted; its output: ${r.stdout.slice(-1500)}`)
         await new Promise((resolve) => setTimeout(resolve, 3000))
         inTopic = await countRecords(topic, { bootstrap: brokers })
         log(`${name}: ${inTopic} records counted 3 s later`)
       }
-      const inProcess = name.startsWith('core') ? JSON.parse(r.stdout.trim().split('\n').pop()) : undefined
+      const inProcess = name.startsWith('core') || name.startsWith('kafkajs') ? JSON.parse(r.stdout.trim().split('\n').pop()) : undefined
       results.runs.push({ round, name, seconds, inTopic, inProcessMs: inProcess?.totalMs })
       log(`round ${round} ${name}: ${seconds.toFixed(2)} s, ${inTopic} records in topic`)
-      if (inTopic !== LINES) throw new Error(`${name} left ${inTopic} records in ${topic}, expected ${LINES}`)
+      if (inTopic !== expected) throw new Error(`${name} left ${inTopic} records in ${topic}, expected ${expected}`)
     }
   }
   const summary = names.map((name) => {
     const runs = results.runs.filter((r) => r.name === name).map((r) => r.seconds)
-    return { name, median: median(runs), min: Math.min(...runs), max: Math.max(...runs) }
+    const lines = linesOf(name)
+    const m = median(runs)
+    return { name, lines, median: m, min: Math.min(...runs), max: Math.max(...runs), msgsPerS: lines / m, mbPerS: valueBytes[lines] / m / 1e6 }
   })
   const kcat = summary.find((s) => s.name === 'kcat')
-  for (const s of summary) s.ratioToKcat = kcat ? kcat.median / s.median : undefined
+  for (const s of summary) s.ratioToKcat = kcat ? s.msgsPerS / kcat.msgsPerS : undefined
   results.summary = summary
-  const rdkafka = createRequire(import.meta.url)('node-rdkafka')
-  results.machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, librdkafka: rdkafka.librdkafkaVersion }
+  results.machine = machineInfo()
   process.stdout.write(JSON.stringify(results.summary) + '\n')
   if (!args.quick) {
-    fs.writeFileSync(path.join(here, 'results-core.json'), JSON.stringify(results, null, 2) + '\n')
-    const rows = summary.map((s) => `| ${s.name} | ${s.median.toFixed(2)} | ${s.min.toFixed(2)}-${s.max.toFixed(2)} | ${Math.round(LINES / s.median).toLocaleString('en-US')} | ${s.ratioToKcat?.toFixed(2) ?? '-'} |`)
-    fs.writeFileSync(path.join(here, 'RESULTS-core.md'), [
-      '# Core throughput beside kcat', '',
-      `${results.date}; ${LINES.toLocaleString('en-US')} lines, ${ROUNDS} interleaved rounds; ${results.machine.cpus} cores (${results.machine.cpu}), Node ${results.machine.node}, librdkafka ${results.machine.librdkafka}.`,
-      'Whole-process wall time, first write to last acknowledgement; every run counted in its topic.', '',
-      '| contender | median s | range s | msgs/s | × kcat |', '|---|---|---|---|---|', ...rows, ''].join('\n'))
+    const rows = summary.map((s) => `| ${s.name} | ${s.lines.toLocaleString('en-US')} | ${s.median.toFixed(2)} | ${s.min.toFixed(2)}-${s.max.toFixed(2)} | ${Math.round(s.msgsPerS).toLocaleString('en-US')} | ${s.mbPerS.toFixed(1)} | ${s.ratioToKcat?.toFixed(2) ?? '-'} |`)
+    const m = results.machine
+    writeResults('core', [
+      '# Core throughput beside kcat and KafkaJS', '',
+      `${results.date}; ${ROUNDS} interleaved rounds; ${m.cpus} cores (${m.cpu}), Node ${m.node}, librdkafka ${m.librdkafka}, KafkaJS ${m.kafkajs}.`,
+      'Whole-process wall time (the process reads its line file, connects, sends, waits for the last acknowledgement, exits); every run counted in its topic.',
+      'MB/s: record values only. × kcat: by rate. KafkaJS sends without compression (its lz4 needs a separate codec package); the others use lz4.', '',
+      '| contender | lines | median s | range s | msgs/s | MB/s | × kcat |', '|---|---|---|---|---|---|---|', ...rows, '',
+      '**pino-kafka** (the npm package, a pino transport over node-rdkafka 2.x) is not in the table: see the Reading below.', ''], results)
   }
 } finally {
   await broker?.stop()

@@ -3,12 +3,12 @@
 //   node benchmarks/latency.bench.mjs [--quick] [--rounds N] [--seconds N] [--rate N]
 // Writes benchmarks/RESULTS-latency.md and results-latency.json (not in --quick mode).
 import { spawnSync } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { benchBroker } from './utils/broker.mjs'
+import { machineInfo, writeResults } from './utils/results.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' } } })
@@ -18,7 +18,7 @@ const ROUNDS = Number(args.rounds ?? (args.quick ? 1 : 3))
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 
 let broker
-const results = { date: new Date().toISOString(), rate: RATE, seconds: SECONDS, rounds: ROUNDS, runs: [] }
+const results = { date: new Date().toISOString(), rate: RATE, seconds: SECONDS, rounds: ROUNDS, runs: [], machine: machineInfo() }
 try {
   broker = await benchBroker(log)
   for (let round = 1; round <= ROUNDS; round++) {
@@ -36,14 +36,13 @@ try {
   results.summary = { p50: med('p50'), p99: med('p99'), p999: med('p999'), max: med('max') }
   process.stdout.write(JSON.stringify(results.summary) + '\n')
   if (!args.quick) {
-    fs.writeFileSync(path.join(here, 'results-latency.json'), JSON.stringify(results, null, 2) + '\n')
-    fs.writeFileSync(path.join(here, 'RESULTS-latency.md'), [
+    writeResults('latency', [
       '# Write-to-acknowledgement latency at a steady rate', '',
       `${results.date}; ${RATE.toLocaleString('en-US')} logs/s for ${SECONDS} s, ${ROUNDS} run(s); acks=all, lz4, linger 5 ms, 6 partitions; a delivery report per record; one warm-up record before the clock starts. Produced by \`node benchmarks/latency.bench.mjs\`.`, '',
       '| run | p50 ms | p99 ms | p999 ms | max ms |', '|---|---|---|---|---|',
       ...results.runs.map((x) => `| ${x.round} | ${x.p50} | ${x.p99} | ${x.p999} | ${x.max} |`),
       `| median | ${results.summary.p50} | ${results.summary.p99} | ${results.summary.p999} | ${results.summary.max} |`, '',
-      'Goal (issue #8): p99 ≤ 20 ms.', ''].join('\n'))
+      'Goal (issue #8): p99 ≤ 20 ms.', ''], results)
   }
 } finally {
   await broker?.stop()

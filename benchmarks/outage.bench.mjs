@@ -7,13 +7,13 @@
 // Writes benchmarks/RESULTS-outage.md and results-outage.json (not in --quick mode).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import fs from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { startSingle } from '../test/kafka/harness.mjs'
+import { machineInfo, writeResults } from './utils/results.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, outage: { type: 'string' }, rate: { type: 'string' } } })
@@ -63,15 +63,15 @@ try {
   process.stdout.write(JSON.stringify(summary) + '\n')
   if (!summary.accountedFor) throw new Error('records not accounted for')
   if (!args.quick) {
-    fs.writeFileSync(path.join(here, 'results-outage.json'), JSON.stringify({ date: new Date().toISOString(), summary, samples }, null, 2) + '\n')
-    fs.writeFileSync(path.join(here, 'RESULTS-outage.md'), [
+    writeResults('outage', [
       '# Memory under a broker outage', '',
       `${new Date().toISOString()}; ${RATE.toLocaleString('en-US')} logs/s, broker killed (SIGKILL) after ${BEFORE} s and started again ${OUTAGE} s later, maxBufferBytes ${summary.maxBufferMiB} MiB, overflow dropOldest. Produced by \`node benchmarks/outage.bench.mjs\`.`, '',
       '| RSS before | RSS max | growth | written | delivered | dropped | failed | in topic |', '|---|---|---|---|---|---|---|---|',
       `| ${summary.rssBeforeMiB} MiB | ${summary.rssMaxMiB} MiB | ${summary.rssGrowthMiB} MiB | ${summary.written} | ${summary.delivered} | ${summary.dropped} | ${summary.failed} | ${summary.inTopic} |`, '',
       `Goal (issue #8): RSS ≤ buffer + 80 MiB, i.e. growth ≤ ${summary.maxBufferMiB + 80} MiB; delivered + dropped + failed = written: ${summary.accountedFor ? 'yes' : 'NO'}.`, '',
       '## RSS per second', '', '| s | RSS MiB | buffered | written | delivered | dropped |', '|---|---|---|---|---|---|',
-      ...samples.map((s) => `| ${s.t} | ${mib(s.rss)} | ${s.buffered} | ${s.written} | ${s.delivered} | ${s.dropped} |`), ''].join('\n'))
+      ...samples.map((s) => `| ${s.t} | ${mib(s.rss)} | ${s.buffered} | ${s.written} | ${s.delivered} | ${s.dropped} |`), ''],
+    { date: new Date().toISOString(), summary, samples, machine: machineInfo() })
   }
 } finally {
   await kafka.stop()

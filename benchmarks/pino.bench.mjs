@@ -8,14 +8,12 @@
 // Writes benchmarks/RESULTS-pino.md and benchmarks/results-pino.json (not in --quick mode).
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createRequire } from 'node:module'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { benchBroker } from './utils/broker.mjs'
+import { machineInfo, writeResults } from './utils/results.mjs'
 import { ensureLines } from './utils/lines.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -99,15 +97,12 @@ try {
   })
   const kcat = e2e.find((e) => e.name === 'kcat')
   for (const e of e2e) e.ratioToKcat = kcat ? kcat.median / e.median : undefined
-  const rdkafka = createRequire(import.meta.url)('node-rdkafka')
-  const pinoVersion = createRequire(import.meta.url)('pino/package.json').version
   results.summary = { perCall, e2e }
-  results.machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, pino: pinoVersion, librdkafka: rdkafka.librdkafkaVersion }
+  results.machine = machineInfo()
   process.stdout.write(JSON.stringify(results.summary) + '\n')
   if (!args.quick) {
-    fs.writeFileSync(path.join(here, 'results-pino.json'), JSON.stringify(results, null, 2) + '\n')
     const m = results.machine
-    fs.writeFileSync(path.join(here, 'RESULTS-pino.md'), [
+    writeResults('pino', [
       '# pino into Kafka beside pino into /dev/null and kcat', '',
       `${results.date}; ${ROUNDS} interleaved round(s); ${m.cpus} cores (${m.cpu}), Node ${m.node}, pino ${m.pino}, librdkafka ${m.librdkafka}. Produced by \`node benchmarks/pino.bench.mjs\`.`, '',
       `## App-thread cost: ns inside \`logger.info({ reqId, user: { id } }, 'message')\`, ${CALLS.toLocaleString('en-US')} calls in bursts of 1000`, '',
@@ -119,7 +114,7 @@ try {
       'The pino rows log in bursts of 1000 with setImmediate between bursts; kcat reads the same number of pino-shaped lines from a file.', '',
       '| contender | median s (counted) | range s | logs/s | × kcat | median s (exit) | median s (in process) |', '|---|---|---|---|---|---|---|',
       ...e2e.map((e) => `| ${e.name} | ${e.median.toFixed(2)} | ${e.min.toFixed(2)}-${e.max.toFixed(2)} | ${Math.round(LINES / e.median).toLocaleString('en-US')} | ${e.ratioToKcat?.toFixed(2) ?? '-'} | ${e.exitMedian.toFixed(2)} | ${e.inProcessMedian?.toFixed(2) ?? '-'} |`), ''
-    ].join('\n'))
+    ], results)
   }
 } finally {
   await broker?.stop()

@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchBroker } from './utils/broker.mjs'
+import { machineInfo } from './utils/results.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
@@ -34,7 +35,30 @@ try {
   await broker.stop()
 }
 process.stdout.write(JSON.stringify(summaries) + '\n')
+/** Issue #8's goals, each beside this run's figure. */
+function targets (s) {
+  const find = (list, key, name) => list?.find((x) => x[key] === name)
+  const core = find(s.core, 'name', 'core')
+  const perSend = find(s.core, 'name', 'kafkajs-per-send')
+  const worker = find(s.pino?.e2e, 'name', 'worker')
+  const workerCall = find(s.pino?.perCall, 'mode', 'worker')
+  const destCall = find(s.pino?.perCall, 'mode', 'destination')
+  const x = (v) => v === undefined ? '-' : `${v.toFixed(2)}x`
+  const rows = [
+    ['core ≥ 1.0x kcat', x(core?.ratioToKcat), core && core.ratioToKcat >= 1],
+    ['pino worker target ≥ 0.8x kcat (end to end)', x(worker?.ratioToKcat), worker && worker.ratioToKcat >= 0.8],
+    ['core ≥ 3x the KafkaJS per-send transport', x(core && perSend && core.msgsPerS / perSend.msgsPerS), core && perSend && core.msgsPerS / perSend.msgsPerS >= 3],
+    ['app-thread cost, worker target ≤ 1.2x pino → /dev/null', x(workerCall?.ratioToDevnull), workerCall && workerCall.ratioToDevnull <= 1.2],
+    ['app-thread cost, destination ≤ 2x pino → /dev/null', x(destCall?.ratioToDevnull), destCall && destCall.ratioToDevnull <= 2],
+    ['write-to-ack p99 ≤ 20 ms at 10,000 logs/s', s.latency ? `${s.latency.p99} ms` : '-', s.latency && s.latency.p99 <= 20],
+    ['RSS growth ≤ buffer + 80 MiB in a 60 s outage', s.outage ? `${s.outage.rssGrowthMiB} MiB (buffer ${s.outage.maxBufferMiB} MiB)` : '-', s.outage && s.outage.rssGrowthMiB <= s.outage.maxBufferMiB + 80],
+    ['outage: delivered + dropped + failed = written', s.outage ? String(s.outage.accountedFor) : '-', s.outage?.accountedFor === true]
+  ]
+  return ['| goal | this run | met |', '|---|---|---|', ...rows.map(([goal, figure, met]) => `| ${goal} | ${figure} | ${met ? 'yes' : '**no**'} |`), '']
+}
+
 if (!quick && failed === 0) {
+  fs.writeFileSync(path.join(here, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machineInfo(), summaries }, null, 2) + '\n')
   const part = (name, title) => {
     const file = path.join(here, `RESULTS-${name}.md`)
     const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(1).join('\n').trim() : '(not run)'
@@ -43,8 +67,10 @@ if (!quick && failed === 0) {
   fs.writeFileSync(path.join(here, 'RESULTS.md'), [
     '# kafka-log-transport benchmarks', '',
     `${new Date().toISOString()}; ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
-    'Produced by `npm run bench`; every figure beside kcat or a baseline measured in the same run.', '',
-    ...part('core', 'Throughput: the core beside kcat'),
+    'Produced by `npm run bench`; every figure beside kcat or a baseline measured in the same run. ' +
+    'Every figure, with machine and versions: `results.json` (and `results-*.json` per benchmark).', '',
+    '## Goals (issue #8)', '', ...targets(summaries),
+    ...part('core', 'Throughput: the core beside kcat and KafkaJS'),
     ...part('pino', 'pino: app-thread cost and end to end'),
     ...part('winston', 'winston: per-call cost and end to end'),
     ...part('latency', 'Latency at a steady rate'),

@@ -6,14 +6,13 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { KafkaLogProducer } from 'kafka-log-transport'
 import { benchBroker } from './utils/broker.mjs'
+import { machineInfo, writeResults } from './utils/results.mjs'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { ensureLines } from './utils/lines.mjs'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, lines: { type: 'string' } } })
 const LINES = Number(args.lines ?? (args.quick ? 5000 : 200000))
 // fsync per record is ~1,000x slower: fewer records, same per-record figure
@@ -101,13 +100,12 @@ try {
   log(`live ${tp.liveS.toFixed(2)} s, replay ${tp.replayS.toFixed(2)} s for ${tp.records} records; in topics ${tp.inLive} / ${tp.inReplay}`)
   const accountedFor = tp.inLive === LINES && tp.inReplay === LINES && tp.recovered === LINES &&
     cost.every((c) => c.fsync.startsWith('no spool') || c.spooled === c.records - 1)
-  const results = { date: new Date().toISOString(), lines: LINES, cost, throughput: tp, accountedFor, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version } }
+  const results = { date: new Date().toISOString(), lines: LINES, cost, throughput: tp, accountedFor, machine: machineInfo() }
   process.stdout.write(JSON.stringify({ accountedFor, nsPerWrite: Object.fromEntries(cost.map((c) => [c.fsync, Math.round(c.nsPerWrite)])), liveS: tp.liveS, replayS: tp.replayS }) + '\n')
   if (!accountedFor) throw new Error(`counts do not add up: ${JSON.stringify({ cost, tp })}`)
   if (!args.quick) {
-    fs.writeFileSync(path.join(here, 'results-spool.json'), JSON.stringify(results, null, 2) + '\n')
     const base = cost[0].nsPerWrite
-    fs.writeFileSync(path.join(here, 'RESULTS-spool.md'), [
+    writeResults('spool', [
       '# The durable spool: write cost and replay speed', '',
       `${results.date}; pino-shaped lines of ~300 bytes; ${results.machine.cpus} cores (${results.machine.cpu}), Node ${results.machine.node}, this machine's local disk. Produced by \`node benchmarks/spool.bench.mjs\`.`, '',
       '## Cost of a write() that goes to the spool (Kafka unreachable)', '',
@@ -121,7 +119,7 @@ try {
       '', `Both timed from a connected producer to the last acknowledgement (the replaying producer took ${tp.connectS.toFixed(2)} s to connect first).`,
       'Replay reads 10,000-record batches, keeps up to 4 of them in flight, then waits for their acknowledgements before deleting the segments they cover.',
       '', `Both topics were counted afterwards: ${tp.inLive.toLocaleString('en-US')} and ${tp.inReplay.toLocaleString('en-US')} records.`, ''
-    ].join('\n'))
+    ], results)
   }
 } finally {
   await broker?.stop()

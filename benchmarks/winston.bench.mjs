@@ -12,12 +12,11 @@
 // Writes benchmarks/RESULTS-winston.md (not in --quick mode).
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createRequire } from 'node:module'
 import { benchBroker } from './utils/broker.mjs'
+import { machineInfo, writeResults } from './utils/results.mjs'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { DATA_DIR, ensureLines } from './utils/lines.mjs'
 
@@ -111,18 +110,12 @@ try {
   })
   const kcat = e2eSummary.find((s) => s.name === 'kcat')
   for (const s of e2eSummary) s.ratioToKcat = kcat ? kcat.median / s.median : undefined
-  const rdkafka = createRequire(import.meta.url)('node-rdkafka')
-  const winstonVersion = createRequire(import.meta.url)('winston/package.json').version
-  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, librdkafka: rdkafka.librdkafkaVersion, winston: winstonVersion }
+  const machine = machineInfo()
   process.stdout.write(JSON.stringify({ perCall: perCallSummary, e2e: e2eSummary, machine }) + '\n')
   if (!args.quick) {
     const pc = perCallSummary.map((s) => `| ${s.name} | ${(s.nsPerCall / 1000).toFixed(2)} | ${s.wallUsPerLog.toFixed(2)} |`)
     const ee = e2eSummary.map((s) => `| ${s.name} | ${s.median.toFixed(2)} | ${s.min.toFixed(2)}-${s.max.toFixed(2)} | ${Math.round(LINES / s.median).toLocaleString('en-US')} | ${s.ratioToKcat?.toFixed(2) ?? '-'} |`)
-    // a hand-written '## Reading' section (where the time goes) survives a re-run
-    const resultsFile = path.join(here, 'RESULTS-winston.md')
-    const old = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : ''
-    const reading = old.includes('\n## Reading') ? old.slice(old.indexOf('\n## Reading') + 1) : ''
-    fs.writeFileSync(resultsFile, [
+    writeResults('winston', [
       '# winston: KafkaTransport beside winston\'s own transports and kcat', '',
       `${results.date}; ${ROUNDS} interleaved round(s); ${machine.cpus} cores (${machine.cpu}), Node ${machine.node}, winston ${machine.winston}, librdkafka ${machine.librdkafka}.`,
       'Produced by `node benchmarks/winston.bench.mjs' + (args.lines ? ` --lines ${LINES}` : '') + (args.calls ? ` --calls ${CALLS}` : '') + (args.rounds ? ` --rounds ${ROUNDS}` : '') + '`; medians.', '',
@@ -130,7 +123,8 @@ try {
       '"in call": time spent inside logger.info(). "wall per log": first burst to end of the last one, so it includes what a transport does between bursts (File writes) but not the final flush at logger.end().', '',
       '| transport | µs in call | µs wall per log |', '|---|---|---|', ...pc, '',
       `## End to end: ${LINES.toLocaleString('en-US')} records, first call to last acknowledgement`, '',
-      '| contender | median s | range s | msgs/s | × kcat |', '|---|---|---|---|---|', ...ee, '', reading].join('\n'))
+      '| contender | median s | range s | msgs/s | × kcat |', '|---|---|---|---|---|', ...ee, ''],
+    { date: results.date, perCall: perCallSummary, e2e: e2eSummary, machine, runs: results })
   }
 } finally {
   await broker?.stop()
