@@ -48,6 +48,7 @@ export interface MetricsSnapshot {
   truncated: number
   /** Records waiting in the JS buffer. */
   buffered: number
+  /** Bytes the buffer counts against `maxBufferBytes`: values plus 768 per record. */
   bufferedBytes: number
   /** Records handed to librdkafka whose outcome is not known yet. */
   inflight: number

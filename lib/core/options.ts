@@ -53,7 +53,11 @@ export interface KafkaLogOptions {
    * and report undelivered records on exit.
    */
   exitHook?: boolean
-  /** Bound of the in-process buffer, in bytes of record values. Default 64 MiB. */
+  /**
+   * Bound of the in-process buffer, in bytes: record values plus 768 bytes per record (what a
+   * buffered record costs beyond its value). Default 64 MiB. librdkafka's own queue is
+   * bounded from it too (half of it), so memory in an outage follows this option.
+   */
   maxBufferBytes?: number
   /** Bound of the in-process buffer, in records. Default 100000. */
   maxBufferMessages?: number

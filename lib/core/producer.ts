@@ -6,7 +6,7 @@ import { registerExit, unregisterExit, type ExitParticipant } from './exit'
 import { Fallback } from './fallback'
 import { Counters, LatencyHistogram, type DropReason, type MetricsSnapshot, type SpoolMetrics } from './metrics'
 import { resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, type ResolvedOptions } from './options'
-import { RecordQueue } from './queue'
+import { RECORD_OVERHEAD_BYTES, RecordQueue } from './queue'
 import { buildRdkafkaConfig, redact, type RdkafkaConfig } from './rdkafka-config'
 import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record'
 import { Spool, type SpoolMark } from './spool'
@@ -298,7 +298,7 @@ export class KafkaLogProducer extends EventEmitter {
 
   #enqueue (r: EncodedRecord): boolean {
     const { maxBufferMessages, maxBufferBytes, overflow } = this.options
-    const full = (): boolean => this.#queue.length >= maxBufferMessages || this.#queue.bytes + r.value.length > maxBufferBytes
+    const full = (): boolean => this.#queue.length >= maxBufferMessages || this.#queue.bytes + r.value.length + RECORD_OVERHEAD_BYTES > maxBufferBytes
     if (full()) {
       if (this.#spool !== undefined) return this.#toSpool(r)
       if (overflow === 'dropOldest') {
@@ -391,7 +391,7 @@ export class KafkaLogProducer extends EventEmitter {
       }
       if (spool.records === 0) return
       const t0 = performance.now()
-      const { records, mark } = spool.read(batchRecords, batchBytes)
+      const { records, mark } = spool.read(batchRecords, batchBytes, RECORD_OVERHEAD_BYTES)
       this.#replayMark = mark
       this.#replayed += records.length
       unacked += records.length

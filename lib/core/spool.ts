@@ -307,8 +307,11 @@ export class Spool {
 
   // --- replay --------------------------------------------------------------------------
 
-  /** Read up to `maxRecords` (or about `maxBytes`) waiting records, oldest first; the mark is where reading stopped. */
-  read (maxRecords: number, maxBytes: number): { records: SpooledRecord[], mark: SpoolMark } {
+  /**
+   * Read up to `maxRecords` waiting records, oldest first, stopping before `maxBytes` (each
+   * record counted as its frame plus `perRecord`); the mark is where reading stopped.
+   */
+  read (maxRecords: number, maxBytes: number, perRecord = 0): { records: SpooledRecord[], mark: SpoolMark } {
     const records: SpooledRecord[] = []
     let bytes = 0
     while (records.length < maxRecords && bytes < maxBytes && this.#unread > 0) {
@@ -330,6 +333,10 @@ export class Spool {
           let f = decodeFrame(buf, at)
           if (f.kind === 'partial' && at === 0) f = decodeFrame(this.#readAt(fd, this.#readOffset, f.need), 0)
           if (f.kind === 'partial') break
+          if (f.kind === 'record' && records.length > 0 && bytes + f.end - at + perRecord > maxBytes) {
+            bytes = maxBytes // the next record would not fit: this read is done
+            break
+          }
           if (f.kind === 'corrupt') {
             // damaged after it was written (the open-time scan found it whole): skip the rest of this segment
             this.#corrupt++
@@ -339,7 +346,7 @@ export class Spool {
             break
           }
           records.push(f.record)
-          bytes += f.end - at
+          bytes += f.end - at + perRecord
           at = f.end
           seg.unread--
           this.#unread--

@@ -50,6 +50,9 @@ t.test('append, read oldest first, restart finds the rest, ack deletes whole seg
   t.ok(segments(dir).length > 3, 'spread over several segments')
   const first = spool.read(50, 1 << 20)
   t.same(seqs(first.records), [...Array(50).keys()], 'oldest first')
+  const bounded = spool.read(1000, 10 * 1024, 768)
+  t.ok(bounded.records.length > 5 && bounded.records.length < 12, `a read stops at its byte bound, overhead counted (${bounded.records.length} records)`)
+  t.same(seqs(bounded.records), [...Array(bounded.records.length).keys()].map((i) => 50 + i), 'and goes on where the last one stopped')
   spool.close()
 
   const again = Spool.open(opts(dir, { maxBytes: 64 * 1024 }))
