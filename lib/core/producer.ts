@@ -569,6 +569,12 @@ export class KafkaLogProducer extends EventEmitter {
 
   /** At 'exit': produce what is buffered (synchronously), kick librdkafka, say how long to wait. */
   #handOverAtExit (): number {
+    // not connected (an outage, or not yet): with a spool, what memory holds goes to disk for the next run
+    if (this.#spool !== undefined && !this.#closed && !this.#conn.ready) {
+      for (const r of this.#queue.clear()) this.#leaveAtClose(r)
+      if (this.options.spool?.fsync !== 'never') this.#spool.sync()
+      return 0
+    }
     if (!this.#conn.ready || this.#closed || this.options.exitFlushMs === 0) return 0
     this.handOver()
     if (this.#counters.inflight() === 0) return 0

@@ -275,3 +275,17 @@ t.test('pino worker target with a spool: lines logged while Kafka is away are ke
   t.equal(back.seqs.size, 1, 'pino lines (no seq field) arrive')
   t.equal(back.total, N, `all ${N} lines are in Kafka`)
 })
+
+t.test('process.exit() while Kafka is away: with a spool, what memory held is on disk for the next run', async (t) => {
+  const dir = tmpDir(t)
+  const script = `
+    import { KafkaLogProducer } from 'kafka-log-transport'
+    const p = new KafkaLogProducer({ brokers: '127.0.0.1:9', topic: 'x', spool: { dir: ${JSON.stringify(dir)} }, maxBufferMessages: 1000 })
+    p.on('error', () => {})
+    for (let seq = 0; seq < 3000; seq++) p.write({ level: 30, seq })
+    process.exit(0)`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000, cwd: path.join(path.dirname(APP), '..', '..') })
+  t.equal(r.status, 0, r.stderr)
+  t.notMatch(r.stderr, /not confirmed/, 'nothing is reported lost')
+  t.same(spooledSeqs(dir).sort((a, b) => a - b), range(3000), 'all 3,000 records are in the spool (2,000 overflowed, 1,000 moved there at exit)')
+})
