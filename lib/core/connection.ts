@@ -65,6 +65,7 @@ export class Connection {
   #fatalReported = false
   #lastLoggedError: string | undefined
   #stats: Record<string, unknown> | undefined
+  readonly #topicOwners = new Map<string, number | 'many'>()
 
   /** The shared connection for `config`, created (without I/O) when there is none yet. Throws ConfigError. */
   static acquire (config: RdkafkaConfig, opts: ConnectionOptions, client: ConnectionClient): Connection {
@@ -121,15 +122,25 @@ export class Connection {
 
   /**
    * librdkafka's produce(); throws as node-rdkafka does (QUEUE_FULL, size). `keep`: handed
-   * back with the record's delivery report (the spool keeps a failed record whole this way).
+   * back with the record's delivery report when every record gets one (the spool keeps a
+   * failed record whole this way).
    */
   produce (clientId: number, topic: string, value: Buffer, key: string | Buffer | null, timestamp: number | null,
     headers: ReadonlyArray<Readonly<Record<string, string>>>, keep?: unknown): void {
-    // the opaque routes reports: only needed when shared, when reports carry latency, or to keep the record
-    const opaque = this.#opts.allReports || keep !== undefined
-      ? [clientId, this.#opts.allReports ? performance.now() : undefined, keep]
-      : this.isShared ? clientId : undefined
+    // An opaque is freed by node-rdkafka only when a report carries it: with failure-only
+    // reports, an opaque per record would leak for every success. So it is set only when
+    // every record gets a report; otherwise a shared connection routes failures by topic.
+    let opaque: unknown
+    if (this.#opts.allReports) opaque = [clientId, performance.now(), keep]
+    else if (this.isShared) this.#noteTopic(topic, clientId)
     this.#native.produce(topic, null, value, key, timestamp, opaque, headers as Array<Record<string, string>>)
+  }
+
+  /** Which client writes to `topic` (shared connections with failure-only reports route failures by it). */
+  #noteTopic (topic: string, clientId: number): void {
+    const owner = this.#topicOwners.get(topic)
+    if (owner === undefined) this.#topicOwners.set(topic, clientId)
+    else if (owner !== clientId && owner !== 'many') this.#topicOwners.set(topic, 'many')
   }
 
   poll (): void {
@@ -181,6 +192,12 @@ export class Connection {
     let kept: unknown
     if (Array.isArray(opaque)) [id, writtenAt, kept] = opaque as [number, number | undefined, unknown]
     else if (typeof opaque === 'number') id = opaque
+    if (id === undefined) {
+      // failure-only reports carry no opaque: the topic's only writer, else the first client
+      // (two producers of one connection writing the same topic share its failure counts)
+      const owner = this.#topicOwners.get(report.topic)
+      if (typeof owner === 'number' && this.#clients.has(owner)) id = owner
+    }
     const client = id === undefined ? this.#clients.values().next().value : this.#clients.get(id)
     client?.onDelivery(err, report, writtenAt, kept)
   }

@@ -44,7 +44,7 @@ export interface KafkaLogOptions {
   /**
    * `'errors'` (default): librdkafka reports failed records only, and successes are settled
    * at flush points (3x cheaper). `'all'`: a report per record, which also feeds the
-   * write-to-ack latency histogram.
+   * write-to-ack latency histogram. With a `spool`, `'all'` is the default and required.
    */
   deliveryReports?: DeliveryReports
   /**
@@ -231,6 +231,20 @@ function resolveFallback (v: unknown): Writable | string | undefined {
   fail('fallback', v, 'a writable stream or a file path')
 }
 
+/**
+ * A spool needs a report per record: a record that fails comes back whole (to be spooled)
+ * only through its report's opaque, and node-rdkafka frees an opaque only when a report
+ * carries it, so with failure-only reports every successful record's opaque would leak.
+ */
+function resolveReports (opts: Record<string, unknown>): DeliveryReports {
+  const spool = opts['spool'] !== undefined
+  const reports = oneOf(opts, 'deliveryReports', ['errors', 'all'] as const, spool ? 'all' : 'errors')
+  if (spool && reports === 'errors') {
+    throw new ConfigError('deliveryReports', "a spool needs a delivery report per record ('all', its default with a spool): leave deliveryReports out or set 'all'")
+  }
+  return reports
+}
+
 function resolveSpool (v: unknown): ResolvedSpoolOptions | undefined {
   if (v === undefined) return undefined
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('spool', v, "an object such as { dir: '/var/spool/myapp-logs' }")
@@ -279,7 +293,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     batchMessages: positiveInt(opts, 'batchMessages', 10000),
     maxMessageBytes: positiveInt(opts, 'maxMessageBytes', 1000000, 1024),
     oversized: oneOf(opts, 'oversized', ['truncate', 'drop'] as const, 'truncate'),
-    deliveryReports: oneOf(opts, 'deliveryReports', ['errors', 'all'] as const, 'errors'),
+    deliveryReports: resolveReports(opts),
     exitHook: oneOf(opts, 'exitHook', [true, false] as const, true),
     maxBufferBytes: positiveInt(opts, 'maxBufferBytes', 64 * 1024 * 1024, 1024),
     maxBufferMessages: positiveInt(opts, 'maxBufferMessages', 100000),

@@ -42,7 +42,8 @@ const bad = [
   [{ ...ok, spool: {} }, 'spool.dir', /a directory path/],
   [{ ...ok, spool: { dir: 'x', maxBytes: 10 } }, 'spool.maxBytes', /integer >= 65536/],
   [{ ...ok, spool: { dir: 'x', fsync: 'sometimes' } }, 'spool.fsync', /'never', 'interval' or 'always'/],
-  [{ ...ok, spool: { dir: 'x', size: 1 } }, 'spool.size', /unknown option/]
+  [{ ...ok, spool: { dir: 'x', size: 1 } }, 'spool.size', /unknown option/],
+  [{ ...ok, spool: { dir: 'x' }, deliveryReports: 'errors' }, 'deliveryReports', /a spool needs a delivery report per record/]
 ]
 for (const [input, option, message] of bad) {
   t.test(`bad ${option} is a ConfigError naming it`, async (t) => {
@@ -66,6 +67,7 @@ t.test('spool defaults: 1 GiB, fsync every second, dir made absolute', async (t)
   const o = resolveOptions({ ...ok, spool: { dir: 'relative/spool' } })
   t.same(o.spool, { dir: path.resolve('relative/spool'), maxBytes: 1024 ** 3, fsync: 'interval', fsyncIntervalMs: 1000 })
   t.equal(resolveOptions(ok).spool, undefined, 'off by default')
+  t.equal(resolveOptions({ ...ok, spool: { dir: 'x' } }).deliveryReports, 'all', 'a report per record with a spool')
 })
 
 t.test("librdkafka's queue is bounded from the buffer's bounds", async (t) => {
