@@ -310,7 +310,9 @@ export class KafkaLogProducer extends EventEmitter {
       }
     }
     this.#queue.push(r)
-    const below = this.#queue.length < maxBufferMessages && this.#queue.bytes < maxBufferBytes
+    // false once another record like this one would not fit: a caller that waits for 'drain'
+    // then never meets the overflow policy
+    const below = this.#queue.length < maxBufferMessages && this.#queue.bytes + r.value.length + RECORD_OVERHEAD_BYTES <= maxBufferBytes
     if (!below) this.#needDrain = true
     return below || this.#spool !== undefined // with a spool, the caller waits only once the spool is full too
   }

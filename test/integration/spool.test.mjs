@@ -289,3 +289,35 @@ t.test('process.exit() while Kafka is away: with a spool, what memory held is on
   t.notMatch(r.stderr, /not confirmed/, 'nothing is reported lost')
   t.same(spooledSeqs(dir).sort((a, b) => a - b), range(3000), 'all 3,000 records are in the spool (2,000 overflowed, 1,000 moved there at exit)')
 })
+
+t.test('records librdkafka gives up on (messageTimeoutMs) during an outage go to the spool, and arrive after it', async (t) => {
+  const kafka = await startSingle({ port: PORT + 200 })
+  t.teardown(() => kafka.stop())
+  const node = kafka.nodes[0]
+  const bootstrap = kafka.brokers
+  const topic = await createTopic(uniqueTopic('klt-spool-timeout'), { partitions: 3, bootstrap })
+  const dir = tmpDir(t)
+  const producer = new KafkaLogProducer({ brokers: bootstrap, topic, key: 'k', spool: { dir }, messageTimeoutMs: 2000, exitHook: false })
+  producer.on('error', () => {})
+  const failures = []
+  producer.on('delivery-error', (e) => failures.push(e))
+  await producer.connect()
+  node.signal('SIGKILL')
+  t.ok(await node.waitExit(5000), 'the broker is gone')
+  const N = 2000
+  for (let seq = 0; seq < N; seq++) producer.write({ level: 30, seq, k: `key-${seq % 20}` })
+  // librdkafka holds them (connected, broker away) until messageTimeoutMs, then reports them failed
+  for (const until = Date.now() + 20000; producer.metrics().spool.records < N && Date.now() < until;) await sleep(100)
+  const m = producer.metrics()
+  t.equal(m.spool.records, N, 'every timed-out record is in the spool')
+  t.same({ failed: m.failed, inflight: m.inflight }, { failed: 0, inflight: 0 }, 'none counted as failed, none left in flight')
+  t.equal(failures.length, 0, 'no delivery-error: nothing was lost')
+  node.start()
+  await node.waitReady({ timeoutMs: 60000 })
+  const r = await producer.close(60000)
+  t.same(r, { delivered: N, failed: 0, pending: 0 }, 'after the outage all are delivered')
+  const back = await readBack(topic, N, bootstrap)
+  t.same(missing(back.seqs, N), [], 'every record is in Kafka')
+  t.equal(back.ids.size, back.seqs.size, 'each with the log id it was written with')
+  t.same(outOfOrderKeys(back.byKey), [], 'per-key order holds (they timed out, and were spooled, in order)')
+})
