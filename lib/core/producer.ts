@@ -20,6 +20,7 @@ const UNKNOWN_TOPIC_MESSAGE = /unknown topic/i
 const QUEUE_FULL_RETRY_MS = 1
 // librdkafka gave up on the record in time (an outage longer than messageTimeoutMs): the spool keeps it
 const ERR_MSG_TIMED_OUT = -192
+const MSG_TIMED_OUT_MESSAGE = /message timed out/i
 // replay reads this much from the spool at a time, then waits for it to be acknowledged
 const REPLAY_BATCH_RECORDS = 10000
 const REPLAY_BATCH_BYTES = 8 * 1024 * 1024
@@ -37,6 +38,11 @@ export interface FlushResult {
 }
 
 let nextId = 1
+
+/** librdkafka gave up on a record in time. Delivery-report errors arrive with code -1 from node-rdkafka: the message tells. */
+function isTimeout (err: LibrdKafkaError): boolean {
+  return err.code === ERR_MSG_TIMED_OUT || MSG_TIMED_OUT_MESSAGE.test(err.message) || (err as { isRetriable?: boolean }).isRetriable === true
+}
 
 /**
  * A Kafka producer for log records, over node-rdkafka. Producers with the same librdkafka
@@ -432,7 +438,7 @@ export class KafkaLogProducer extends EventEmitter {
 
   #onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown): void {
     if (this.#closed) return
-    if (err && this.#spool !== undefined && kept !== undefined && (err.code === ERR_MSG_TIMED_OUT || (err as { isRetriable?: boolean }).isRetriable === true)) {
+    if (err && this.#spool !== undefined && kept !== undefined && isTimeout(err)) {
       // an outage outlasted messageTimeoutMs: keep the record on disk instead of failing it
       this.#counters.respool()
       this.#toSpool(kept as EncodedRecord)
