@@ -2,6 +2,8 @@
 // or the one `npm run kafka:start` left, or one started here), then benchmarks/RESULTS.md
 // gathering their summaries. Each benchmark also writes its own RESULTS-*.md and JSON.
 //   npm run bench [-- --quick]   (--quick: small counts, one round, nothing written; a smoke run)
+//   node benchmarks/run.mjs --report   (rewrite RESULTS.md from results.json and the RESULTS-*.md
+//                                      files, e.g. after editing a hand-written reading; runs nothing)
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -12,29 +14,41 @@ import { machineInfo } from './utils/results.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick')
+const reportOnly = process.argv.includes('--report')
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 // outage.bench.mjs starts a broker of its own (it stops it in the middle)
 const BENCHES = ['core', 'pino', 'winston', 'latency', 'outage', 'spool']
 
-const broker = await benchBroker(log)
 const summaries = {}
 let failed = 0
-try {
-  for (const name of BENCHES) {
-    log(`--- ${name}${quick ? ' (quick)' : ''}`)
-    const r = spawnSync(process.execPath, [path.join(here, `${name}.bench.mjs`), ...(quick ? ['--quick'] : [])],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KAFKA_BROKERS: broker.brokers }, maxBuffer: 1 << 26 })
-    if (r.status !== 0) {
-      failed++
-      log(`${name} failed (${r.status ?? r.signal})`)
-      continue
-    }
-    summaries[name] = JSON.parse(r.stdout.trim().split('\n').pop())
-  }
-} finally {
-  await broker.stop()
+let date = new Date().toISOString()
+if (reportOnly) {
+  const saved = JSON.parse(fs.readFileSync(path.join(here, 'results.json'), 'utf8'))
+  Object.assign(summaries, saved.summaries)
+  date = saved.date
+} else {
+  await runAll()
 }
-process.stdout.write(JSON.stringify(summaries) + '\n')
+
+async function runAll () {
+  const broker = await benchBroker(log)
+  try {
+    for (const name of BENCHES) {
+      log(`--- ${name}${quick ? ' (quick)' : ''}`)
+      const r = spawnSync(process.execPath, [path.join(here, `${name}.bench.mjs`), ...(quick ? ['--quick'] : [])],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KAFKA_BROKERS: broker.brokers }, maxBuffer: 1 << 26 })
+      if (r.status !== 0) {
+        failed++
+        log(`${name} failed (${r.status ?? r.signal})`)
+        continue
+      }
+      summaries[name] = JSON.parse(r.stdout.trim().split('\n').pop())
+    }
+  } finally {
+    await broker.stop()
+  }
+  process.stdout.write(JSON.stringify(summaries) + '\n')
+}
 /** Issue #8's goals, each beside this run's figure. */
 function targets (s) {
   const find = (list, key, name) => list?.find((x) => x[key] === name)
@@ -58,7 +72,7 @@ function targets (s) {
 }
 
 if (!quick && failed === 0) {
-  fs.writeFileSync(path.join(here, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machineInfo(), summaries }, null, 2) + '\n')
+  if (!reportOnly) fs.writeFileSync(path.join(here, 'results.json'), JSON.stringify({ date, machine: machineInfo(), summaries }, null, 2) + '\n')
   const part = (name, title) => {
     const file = path.join(here, `RESULTS-${name}.md`)
     const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(1).join('\n').trim() : '(not run)'
@@ -66,7 +80,7 @@ if (!quick && failed === 0) {
   }
   fs.writeFileSync(path.join(here, 'RESULTS.md'), [
     '# kafka-log-transport benchmarks', '',
-    `${new Date().toISOString()}; ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
+    `${date}; ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
     'Produced by `npm run bench`; every figure beside kcat or a baseline measured in the same run. ' +
     'Every figure, with machine and versions: `results.json` (and `results-*.json` per benchmark).', '',
     '## Goals (issue #8)', '', ...targets(summaries),
