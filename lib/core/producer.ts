@@ -26,6 +26,11 @@ const REPLAY_BATCH_RECORDS = 10000
 const REPLAY_BATCH_BYTES = 8 * 1024 * 1024
 const REPLAY_RETRY_MS = 500
 const REPLAY_BATCHES_IN_FLIGHT = 4
+// after records time out (the broker is away while librdkafka still counts as connected),
+// replay waits before trying again, longer each time, so records do not cycle spool ->
+// librdkafka -> spool for the whole outage
+const REPLAY_PAUSE_MIN_MS = 5000
+const REPLAY_PAUSE_MAX_MS = 60000
 // what librdkafka logs when a broker refuses our credentials or we refuse its certificate
 const REFUSED = /SASL authentication error|authentication failed|SSL handshake failed|certificate verify failed/i
 
@@ -85,6 +90,9 @@ export class KafkaLogProducer extends EventEmitter {
   #spooled = 0
   #replayed = 0
   #replayPerSecond = 0
+  #replayPausedUntil = 0
+  #replayPauseMs = 0
+  #replayTimer: NodeJS.Timeout | undefined
 
   constructor (options: KafkaLogOptions) {
     super()
@@ -366,12 +374,29 @@ export class KafkaLogProducer extends EventEmitter {
   #replaySpool (): void {
     if (this.#spool === undefined || this.#replaying || !this.#conn.ready || this.#closed) return
     if (this.#spool.records === 0 && this.#replayMark === undefined) return
+    const wait = this.#replayPausedUntil - Date.now()
+    if (wait > 0) {
+      this.#replayTimer ??= setTimeout(() => {
+        this.#replayTimer = undefined
+        this.#replaySpool()
+      }, wait).unref()
+      return
+    }
     this.#replaying = true
     this.#replayLoop(this.#spool).catch((err: unknown) => {
       this.#report(err instanceof SpoolError ? err : new SpoolError(`spool replay failed: ${(err as Error).message}`, { cause: err }))
     }).finally(() => {
       this.#replaying = false
+      // stopped for a pause with records left: come back when it ends
+      if (this.#replayPausedUntil > Date.now() && (this.#spool?.records ?? 0) > 0) this.#replaySpool()
     })
+  }
+
+  #pauseReplay (): void {
+    const now = Date.now()
+    if (now < this.#replayPausedUntil) return // one pause per wave of timeouts
+    this.#replayPauseMs = Math.min(REPLAY_PAUSE_MAX_MS, Math.max(REPLAY_PAUSE_MIN_MS, this.#replayPauseMs * 2))
+    this.#replayPausedUntil = now + this.#replayPauseMs
   }
 
   async #replayLoop (spool: Spool): Promise<void> {
@@ -397,7 +422,7 @@ export class KafkaLogProducer extends EventEmitter {
         this.#replayMark = undefined
         unacked = 0
       }
-      if (spool.records === 0) return
+      if (spool.records === 0 || Date.now() < this.#replayPausedUntil) return
       const t0 = performance.now()
       const { records, mark } = spool.read(batchRecords, batchBytes, RECORD_OVERHEAD_BYTES)
       this.#replayMark = mark
@@ -439,8 +464,10 @@ export class KafkaLogProducer extends EventEmitter {
   #onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown): void {
     if (this.#closed) return
     if (err && this.#spool !== undefined && kept !== undefined && isTimeout(err)) {
-      // an outage outlasted messageTimeoutMs: keep the record on disk instead of failing it
+      // an outage outlasted messageTimeoutMs: keep the record on disk instead of failing it,
+      // and hold replay back for a while (it would only time out again)
       this.#counters.respool()
+      this.#pauseReplay()
       this.#toSpool(kept as EncodedRecord)
     } else if (err) {
       this.#counters.fail()
@@ -454,6 +481,7 @@ export class KafkaLogProducer extends EventEmitter {
           'create it (kafka-topics.sh --create) or set auto.create.topics.enable=true on the broker; its records are counted as failed', { cause: err }))
       }
     } else {
+      this.#replayPauseMs = 0 // Kafka answers: replay may go on at once after the next timeout-free batch
       this.#counters.delivered++
       if (writtenAt !== undefined) this.#latency.record(performance.now() - writtenAt)
     }
@@ -601,6 +629,7 @@ export class KafkaLogProducer extends EventEmitter {
     await this.#flushNative(deadline - Date.now())
     const result = this.#flushResult()
     clearTimeout(this.#retryTimer)
+    clearTimeout(this.#replayTimer)
     this.#closed = true
     // the last producer out disconnects; a connection attempt under way settles first
     // (ending a thread that holds a connecting producer aborts the process)
