@@ -339,8 +339,7 @@ export class KafkaLogProducer extends EventEmitter {
   #toSpool (r: EncodedRecord): boolean {
     const spool = this.#spool as Spool
     try {
-      if (spool.append(r)) {
-        this.#spooled++
+      if (this.#append(spool, r)) {
         if (!this.#conn.ready) this.#startConnecting()
         else this.#replaySpool()
         return true
@@ -348,10 +347,7 @@ export class KafkaLogProducer extends EventEmitter {
       if (this.options.overflow === 'dropOldest') {
         for (let old = spool.dropOldestSegment(); old !== undefined; old = spool.dropOldestSegment()) {
           for (const o of old) this.#drop('buffer-full', o)
-          if (spool.append(r)) {
-            this.#spooled++
-            return true
-          }
+          if (this.#append(spool, r)) return true
         }
       }
     } catch (err) {
@@ -593,11 +589,16 @@ export class KafkaLogProducer extends EventEmitter {
     if (this.#spool === undefined || !this.#appendQuietly(this.#spool, r)) this.#drop('closed', r)
   }
 
+  /** Append to the spool and count it; false when the spool is full. Throws SpoolError. */
+  #append (spool: Spool, r: EncodedRecord): boolean {
+    if (!spool.append(r)) return false
+    this.#spooled++
+    return true
+  }
+
   #appendQuietly (spool: Spool, r: EncodedRecord): boolean {
     try {
-      if (!spool.append(r)) return false
-      this.#spooled++
-      return true
+      return this.#append(spool, r)
     } catch {
       return false
     }
