@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { KafkaLogError } from '../core/errors'
 import { KafkaLogProducer } from '../core/producer'
-import { Spool } from '../core/spool'
+import { Spool, spoolOwner } from '../core/spool'
 import { COMMON_OPTIONS, CliError, EXIT, UsageError, flag, guard, parseCommand, parseDuration, required, sleep, str, type CliIo } from './args'
 
 export const SPOOL_USAGE = `Usage: kafka-log-transport spool status DIR [--json]
@@ -50,16 +50,6 @@ export function run (argv: string[], io: CliIo): Promise<number> {
   }, () => rdkafka)
 }
 
-function owner (dir: string): number | undefined {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(path.join(dir, 'lock'), 'utf8'), 10)
-    process.kill(pid, 0)
-    return pid
-  } catch {
-    return undefined
-  }
-}
-
 function mib (bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }
@@ -71,7 +61,7 @@ function age (ms: number): string {
 
 function status (dir: string, json: boolean, io: CliIo): number {
   const state = Spool.inspect(dir)
-  const pid = owner(dir)
+  const pid = spoolOwner(dir)
   const oldestAgeMs = state.oldestSpooledAt === undefined ? undefined : Math.max(0, Date.now() - state.oldestSpooledAt)
   if (json) {
     io.stdout.write(JSON.stringify({ dir: path.resolve(dir), ...state, oldestAgeMs, owner: pid ?? null }) + '\n')

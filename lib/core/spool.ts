@@ -53,6 +53,17 @@ function isAlive (pid: number): boolean {
   }
 }
 
+/** The pid of the live process that holds `dir`'s lock, if any (a lock left by a dead one does not count). */
+export function spoolOwner (dir: string): number | undefined {
+  let pid: number
+  try {
+    pid = Number.parseInt(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8'), 10)
+  } catch {
+    return undefined
+  }
+  return Number.isInteger(pid) && isAlive(pid) ? pid : undefined
+}
+
 /**
  * The durable spool: records appended to segment files, read back oldest first for replay,
  * deleted a whole segment at a time once acknowledged. Synchronous I/O: an append is one
@@ -133,8 +144,8 @@ export class Spool {
       fs.writeFileSync(file, String(process.pid), { flag: 'wx' })
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new SpoolError(`cannot lock the spool directory ${this.dir}: ${(err as Error).message}`, { cause: err })
-      const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10)
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) throw taken(`process ${pid}`)
+      const pid = spoolOwner(this.dir)
+      if (pid !== undefined && pid !== process.pid) throw taken(`process ${pid}`)
       fs.writeFileSync(file, String(process.pid)) // left by a process that is gone: take it over
     }
     held.add(this.dir)
