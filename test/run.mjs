@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The test command behind `npm test` (after build and lint): runs the unit tests, then
-// the integration tests against a real Kafka. KAFKA_BROKERS set: that broker is used and
+// The test command behind `npm test` (after build and lint): runs the unit tests, the
+// regression tests (test/regressions: one per bug that broke, named after it), then the
+// integration tests against a real Kafka. KAFKA_BROKERS set: that broker is used and
 // nothing is started. Unset: a harness broker started by `npm run kafka:start` is reused,
 // else a single node is started from the Kafka jars for this run and stopped at the end,
 // whether the tests pass or not. Ends with one line: `N passed, N failed`.
@@ -59,7 +60,7 @@ let passed = 0
 let failed = 0
 try {
   const env = { ...process.env }
-  const selection = files.length > 0 ? files : unitOnly ? ['test/unit'] : ['test/unit', 'test/integration']
+  const selection = files.length > 0 ? files : unitOnly ? ['test/unit'] : ['test/unit', 'test/regressions', 'test/integration']
   const needsKafka = !unitOnly && selection.some((f) => !f.startsWith('test/unit'))
   if (needsKafka && !env.KAFKA_BROKERS) {
     const saved = savedSingleBrokers()

@@ -1,17 +1,19 @@
 import { EventEmitter } from 'node:events'
 import { KafkaLogProducer, type FlushResult } from '../core/producer'
 import type { KafkaLogOptions } from '../core/options'
+import { reportUnheard } from '../core/unheard'
 
 type FlushCallback = (err?: Error | null, result?: FlushResult) => void
 
 /**
  * A pino destination on the main thread, like `pino.destination()`: `write`, `flush(cb)`,
  * `flushSync`, `end`. Works as `pino(opts, dest)` and inside `pino.multistream`.
- * Lines go to the core as pino wrote them. Exit handling is the core's: flush on
- * SIGTERM/SIGINT, a bounded hand-over on process.exit() and crashes.
+ * Lines go to the core as pino wrote them. Exit handling is the core's (README, "Exit").
+ * It starts connecting at once, so that a crash soon after start finds it connected.
  *
- * Events: `drain`, `finish`, `close`, and `error` (the producer's errors, forwarded only
- * while someone listens here: an unheard error must not crash the app).
+ * Events: `drain`, `finish`, `close`, and `error` (the producer's errors, emitted only
+ * when someone listens here at that moment; otherwise said on stderr once per code: an
+ * unheard error must never crash the app).
  */
 export class KafkaDestination extends EventEmitter {
   /** The core producer behind this destination (metrics, events). */
@@ -24,12 +26,12 @@ export class KafkaDestination extends EventEmitter {
     super()
     this.producer = new KafkaLogProducer(options)
     this.producer.on('drain', () => this.emit('drain'))
-    let forwarding = false
-    this.on('newListener', (event: string) => {
-      if (event !== 'error' || forwarding) return
-      forwarding = true
-      this.producer.on('error', (err) => this.emit('error', err))
+    // a listener may come and go: look at emit time, never throw into the app
+    this.producer.on('error', (err: Error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', err)
+      else reportUnheard(this.producer, err)
     })
+    this.producer.connect().catch(() => { /* closed before it connected: nothing to do */ })
   }
 
   /** Never throws; false when the buffer is at its bound (then `'drain'` follows). */

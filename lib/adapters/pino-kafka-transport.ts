@@ -2,6 +2,8 @@ import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { registerExit, unregisterExit, type ExitParticipant } from '../core/exit'
 import { resolveOptions, type KafkaLogOptions } from '../core/options'
+import { reportUnheard } from '../core/unheard'
+import { MAIN_THREAD_HOOKS } from './pino-transport'
 
 /** pino.transport()'s own options (worker settings and such), besides target and options. */
 export type PinoTransportExtra = Record<string, unknown>
@@ -9,6 +11,8 @@ export type PinoTransportExtra = Record<string, unknown>
 /** What pino.transport() returns: a thread-stream (only what we use of it). */
 interface ThreadStream extends Writable {
   closed: boolean
+  /** thread-stream >= 4: resolves once the worker has read everything and flushed its destination. */
+  flush?: (cb: (err?: Error | null) => void) => void
 }
 
 // the worker target is this package's pino entry, by path: no resolution from the caller needed
@@ -16,8 +20,13 @@ const TARGET = path.join(__dirname, '..', 'pino.js')
 
 /**
  * `pino.transport({ target: 'kafka-log-transport/pino', options })`, plus what pino does not
- * do by itself: on SIGTERM/SIGINT, when the application has no handler of its own, the
- * worker is ended (its producer flushed and closed) before the signal takes effect.
+ * do by itself, on the main thread:
+ * - SIGTERM/SIGINT when the application has no handler of its own: the worker flushes
+ *   (every line logged so far acknowledged by Kafka, bounded by `flushTimeoutMs`) before the
+ *   signal takes effect. With a handler of the application's, nothing happens on the signal:
+ *   logging goes on until the app ends, and pino's own exit hook flushes then.
+ * - an `'error'` of the stream (the worker died) never crashes the app when nobody listens:
+ *   it is reported on stderr once.
  * Use it as `pino(kafkaTransport({ brokers, topic }))`.
  */
 export function kafkaTransport (options: KafkaLogOptions, extra: PinoTransportExtra = {}): ThreadStream {
@@ -26,19 +35,17 @@ export function kafkaTransport (options: KafkaLogOptions, extra: PinoTransportEx
   const pino = require('pino') as { transport: (o: Record<string, unknown>) => ThreadStream }
   // a bad option throws here, on the caller's thread, instead of failing the worker later
   const resolved = resolveOptions(options)
-  const stream = pino.transport({ ...extra, target: TARGET, options })
+  // the worker target need not reach into this thread for signals: we are here
+  const stream = pino.transport({ ...extra, target: TARGET, options: { ...options, [MAIN_THREAD_HOOKS]: resolved.exitHook } })
+  const onError = (err: Error): void => {
+    // ours is the only listener: without us, this 'error' would throw into the application
+    if (stream.listenerCount('error') === 1) reportUnheard(stream, err)
+  }
+  stream.on('error', onError)
   if (resolved.exitHook) {
     const participant: ExitParticipant = {
-      // thread-stream's end() blocks until the worker has closed its producer (at most 10 s)
-      shutdown: () => new Promise<void>((resolve) => {
-        if (stream.closed) {
-          resolve()
-          return
-        }
-        stream.once('close', () => { resolve() })
-        stream.end()
-      }),
-      // the worker's own count; at 'exit', pino's hook ends the worker synchronously
+      flushBeforeSignal: () => flushStream(stream, resolved.flushTimeoutMs + 1000),
+      // the producer process keeps its own account, and outlives the app to deliver it
       undelivered: () => 0,
       handOverAtExit: () => 0
     }
@@ -46,4 +53,19 @@ export function kafkaTransport (options: KafkaLogOptions, extra: PinoTransportEx
     stream.once('close', () => { unregisterExit(participant) })
   }
   return stream
+}
+
+/** thread-stream's flush (the worker's flush waits for Kafka's acknowledgements), bounded. */
+function flushStream (stream: ThreadStream, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.closed || typeof stream.flush !== 'function') {
+      resolve()
+      return
+    }
+    const timer = setTimeout(resolve, timeoutMs)
+    stream.flush(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
 }

@@ -1,8 +1,13 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import fs from 'node:fs'
 import path from 'node:path'
+import type { Writable } from 'node:stream'
 import build from 'pino-abstract-transport'
+import { drainedOrGone } from '../core/drained'
 import { resolveOptions, type KafkaLogOptions } from '../core/options'
+import { bridgeSignals } from './pino-signal-bridge'
+import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
 
 // thread-stream's end() (main thread, at exit) waits at most 10 s for the worker to close.
 // The producer process finishes its flush on its own even after we stop waiting.
@@ -14,13 +19,27 @@ const PRODUCER_PROCESS = path.join(__dirname, 'producer-process.js')
 const NOT_PARSED = Object.freeze({})
 const skipParse = (): object => NOT_PARSED
 
-// what thread-stream and pino add to a target's options for their own use
-const PLUMBING = ['$context', 'pinoWillSendConfig']
+// what thread-stream and pino add to a target's options for their own use, and ours:
+// kafkaTransport() sees to signals on the main thread itself
+export const MAIN_THREAD_HOOKS = '$kafkaLogTransportMainThreadHooks'
+const PLUMBING = ['$context', 'pinoWillSendConfig', MAIN_THREAD_HOOKS]
 
 function ownOptions (options: KafkaLogOptions): Record<string, unknown> {
   const own: Record<string, unknown> = { ...(options as unknown as Record<string, unknown>) }
   for (const k of PLUMBING) Reflect.deleteProperty(own, k)
   return own
+}
+
+/**
+ * On fd 2 directly: this runs in pino's worker thread, whose process.stderr is relayed
+ * through the main thread, which at exit is blocked waiting for us.
+ */
+function say (message: string): void {
+  try {
+    fs.writeSync(2, `kafka-log-transport: ${message}\n`)
+  } catch {
+    // stderr closed: nowhere left to say it
+  }
 }
 
 /**
@@ -32,20 +51,38 @@ function ownOptions (options: KafkaLogOptions): Record<string, unknown> {
  * of its own (see producer-process.ts) through a pipe: the app's main thread pays only
  * pino's serialization, and the Kafka client runs on another core. When the app ends,
  * however it ends (even SIGKILL), the pipe closes and that process flushes and exits.
+ *
+ * `flush()` (thread-stream's `flush(cb)` on the main thread reaches it) resolves once the
+ * producer process has every line logged so far acknowledged by Kafka, or at its
+ * `flushTimeoutMs`.
  */
 export function pinoTransport (options: KafkaLogOptions): ReturnType<typeof build> {
   const own = ownOptions(options)
   // a bad option fails the transport now, with the ConfigError naming it
-  resolveOptions(own)
-  const child = spawn(process.execPath, [PRODUCER_PROCESS], { stdio: ['pipe', 'inherit', 'inherit'] })
-  const pipe = child.stdin
+  const resolved = resolveOptions(own)
+  const child = spawn(process.execPath, [PRODUCER_PROCESS], { stdio: ['pipe', 'inherit', 'inherit', 'ipc'] })
+  child.channel?.unref()
+  const pipe = child.stdin as Writable // stdio[0] is 'pipe'
   let lost = 0
+  let sent = 0
   let gone = false
+  let waitingForDrain = false
   const exited = once(child, 'exit').then(() => { gone = true })
   // the producer process died (it said why on stderr): a dead pipe must not crash the app
   pipe.on('error', () => { gone = true })
+  child.on('error', () => { gone = true })
   pipe.write(JSON.stringify(own) + '\n')
-  return build(async (source) => {
+
+  let nextFlushId = 1
+  const flushReplies = new Map<number, () => void>()
+  child.on('message', (m: ProcessReply) => {
+    if (m.code === 'flushed') {
+      flushReplies.get(m.id)?.()
+      flushReplies.delete(m.id)
+    }
+  })
+
+  const stream = build(async (source) => {
     let corked = false
     const uncork = (): void => {
       corked = false
@@ -62,9 +99,12 @@ export function pinoTransport (options: KafkaLogOptions): ReturnType<typeof buil
         pipe.cork()
         setImmediate(uncork)
       }
+      sent++
       if (!pipe.write(line + '\n')) {
         uncork()
-        await Promise.race([once(pipe, 'drain'), exited])
+        waitingForDrain = true
+        await drainedOrGone(pipe)
+        waitingForDrain = false
       }
     }
   }, {
@@ -72,11 +112,35 @@ export function pinoTransport (options: KafkaLogOptions): ReturnType<typeof buil
     parseLine: skipParse,
     metadata: false,
     close: async () => {
+      unbridge()
       if (!gone) pipe.end()
-      if (lost > 0) process.stderr.write(`kafka-log-transport: the pino producer process had ended; ${lost} log line(s) were lost\n`)
+      if (lost > 0) say(`the pino producer process had ended; ${lost} log line(s) were lost`)
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, WORKER_CLOSE_MS).unref())])
     }
   })
+
+  /** Every line read so far handed to the producer process and acknowledged by Kafka (bounded). */
+  const flush = async (): Promise<void> => {
+    const deadline = Date.now() + resolved.flushTimeoutMs + 1000
+    // the loop above catches up on what has been read from pino already
+    while ((stream.readableLength > 0 || waitingForDrain) && !gone && Date.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    if (gone || !child.connected) return
+    pipe.uncork()
+    const id = nextFlushId++
+    const replied = new Promise<void>((resolve) => { flushReplies.set(id, resolve) })
+    const request: ProcessRequest = { code: 'flush', id, lines: sent }
+    child.send(request)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([replied, exited, new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())) })])
+    clearTimeout(timer)
+    flushReplies.delete(id)
+  }
+  Object.assign(stream, { flush })
+  const mainThreadHooks = (options as unknown as Record<string, unknown>)[MAIN_THREAD_HOOKS] === true
+  const unbridge = resolved.exitHook && !mainThreadHooks ? bridgeSignals(flush, resolved.flushTimeoutMs + 2000) : () => {}
+  return stream
 }
 
 export default pinoTransport

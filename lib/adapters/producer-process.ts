@@ -5,6 +5,8 @@
  * main thread, on its own core.
  *
  * Protocol on stdin: the first line is the options as JSON, every later line a log line.
+ * On the IPC channel, flush requests (producer-process-protocol.ts): the worker's flush()
+ * is answered once every log line it had sent is acknowledged, or at `flushTimeoutMs`.
  * At end of input it flushes and closes within `flushTimeoutMs`, then exits: this is also
  * what happens when the application dies, even by SIGKILL (its end of the pipe closes).
  * Exit code 0 when everything was delivered, 3 when records were lost (said on stderr),
@@ -13,6 +15,7 @@
 import { KafkaLogProducer } from '../core/producer'
 import type { KafkaLogError } from '../core/errors'
 import type { KafkaLogOptions } from '../core/options'
+import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
 
 const NEWLINE = 0x0a
 const say = (m: string): void => { process.stderr.write(`kafka-log-transport (pino producer process ${process.pid}): ${m}\n`) }
@@ -20,6 +23,9 @@ const say = (m: string): void => { process.stderr.write(`kafka-log-transport (pi
 let producer: KafkaLogProducer | undefined
 let pending: Buffer = Buffer.alloc(0)
 let ended = false
+/** Log lines taken from stdin (the options line not counted). */
+let received = 0
+let flushWaiters: Array<{ id: number, lines: number }> = []
 
 function start (optionsLine: Buffer): void {
   let options: KafkaLogOptions
@@ -33,7 +39,31 @@ function start (optionsLine: Buffer): void {
   }
   producer.on('error', (err: KafkaLogError) => { say(`${err.code}: ${err.message}`) })
   producer.on('drain', resume)
+  // connect now: the app's first burst (or its crash) should find the connection up
+  producer.connect().catch(() => { /* closed first; the close says what was lost */ })
 }
+
+/** Answer the flush requests whose lines have all been taken in. */
+function answerFlushes (): void {
+  if (producer === undefined || flushWaiters.length === 0) return
+  const ready = flushWaiters.filter((w) => w.lines <= received)
+  if (ready.length === 0) return
+  flushWaiters = flushWaiters.filter((w) => w.lines > received)
+  void producer.flush().then((r) => {
+    for (const w of ready) {
+      const reply: ProcessReply = { code: 'flushed', id: w.id, pending: r.pending }
+      if (process.connected) process.send?.(reply)
+    }
+  })
+}
+
+process.on('message', (m: ProcessRequest) => {
+  if (m.code !== 'flush') return
+  flushWaiters.push({ id: m.id, lines: m.lines })
+  answerFlushes()
+})
+// the IPC channel must not keep this process alive: the end of stdin decides
+process.channel?.unref()
 
 // A full buffer holds the pipe back, and with it the worker: Kafka slower than the app for
 // a moment should slow the app's logging down, not drop. Under the drop policies only for
@@ -66,8 +96,10 @@ function onData (chunk: Buffer): void {
       start(line)
       continue
     }
+    received++
     if (line.length > 0 && !producer.write(line)) holdBack(producer.options.overflow === 'block')
   }
+  answerFlushes()
   data = data.subarray(from)
   // keep the unfinished tail by copy: the chunk it points into would otherwise be retained
   pending = data.length > 0 ? Buffer.from(data) : Buffer.alloc(0)

@@ -58,6 +58,16 @@ const COUNTER_MS = 250
 
 type Stop = 'eof' | 'signal' | 'unreachable' | 'input-error'
 
+// The core's connect error ends with a promise: "... Still retrying, buffering up to N
+// records." pipe gives up instead, so here that sentence would be false. The rest is kept
+// rather than rewritten: only that message carries librdkafka's own words (e.g. "Connection
+// refused") and the hint for refused credentials.
+const RETRY_PROMISE = /\s*Still retrying\b[\s\S]*$/i
+
+function givenUp (message: string): string {
+  return message.replace(RETRY_PROMISE, '').replace(/\.$/, '')
+}
+
 /** `pipe`: resolves to an exit code. */
 export function run (argv: string[], io: CliIo): Promise<number> {
   let rdkafka: Record<string, string> = {}
@@ -240,7 +250,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       // nothing got through: close quickly, the records cannot be delivered
       await producer.close(Math.min(flushMs, 1000))
       const m = producer.metrics()
-      throw new CliError(`${redactText(unreachable?.message.replace(/; still retrying.*$/, '') ?? 'Kafka is unreachable', rdkafka)}; ` +
+      throw new CliError(`${redactText(unreachable === undefined ? 'Kafka is unreachable' : givenUp(unreachable.message), rdkafka)}; ` +
         `${m.written} line(s) read, none delivered`)
     }
     const result = await producer.close(flushMs)

@@ -1,9 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { KafkaLogError } from '../core/errors'
-import { KafkaLogProducer } from '../core/producer'
 import { Spool, spoolOwner } from '../core/spool'
-import { COMMON_OPTIONS, CliError, EXIT, UsageError, flag, guard, parseCommand, parseDuration, required, sleep, str, type CliIo } from './args'
+import { drainSpool } from '../core/spool-drain'
+import { COMMON_OPTIONS, CliError, EXIT, UsageError, flag, guard, parseCommand, parseDuration, required, str, type CliIo } from './args'
 
 export const SPOOL_USAGE = `Usage: kafka-log-transport spool status DIR [--json]
        kafka-log-transport spool replay DIR --brokers HOST:PORT [options]
@@ -29,7 +28,6 @@ broker unreachable), 2 bad usage, 3 replay: records left in the spool.
 `
 
 const OPTIONS = { ...COMMON_OPTIONS, json: { type: 'boolean' } } as const
-const PROGRESS_MS = 1000
 
 /** `spool status|replay DIR`: resolves to an exit code. */
 export function run (argv: string[], io: CliIo): Promise<number> {
@@ -78,29 +76,16 @@ function status (dir: string, json: boolean, io: CliIo): number {
 async function replay (dir: string, brokers: string, rdkafka: Record<string, string>, timeoutMs: number, verbose: boolean, io: CliIo): Promise<number> {
   if (!fs.existsSync(dir)) throw new CliError(`no spool directory at ${dir}`)
   // the records carry their own topics: the topic option is never used
-  const producer = new KafkaLogProducer({ brokers, topic: 'unused', spool: { dir }, exitHook: false, connectTimeoutMs: Math.max(1, timeoutMs), rdkafka })
-  let unreachable: KafkaLogError | undefined
-  producer.on('error', (err: KafkaLogError) => {
-    if (err.code === 'KLT_CONNECT_TIMEOUT' && !producer.metrics().connected) unreachable = err
-    else io.stderr.write(`kafka-log-transport spool: ${err.message}\n`)
+  const found = Spool.inspect(dir).records
+  if (verbose) io.stderr.write(`spool replay: ${found} records in ${path.resolve(dir)}, sending to ${brokers}\n`)
+  const r = await drainSpool({ brokers, topic: 'unused', spool: { dir }, connectTimeoutMs: Math.max(1, timeoutMs), rdkafka }, {
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
+    onError: (err) => { io.stderr.write(`kafka-log-transport spool: ${err.message}\n`) },
+    ...(verbose ? { onProgress: (delivered: number, pending: number) => { io.stderr.write(`spool replay: ${delivered} delivered, ${pending} to go\n`) } } : {})
   })
-  const start = producer.metrics().spool?.recovered ?? 0
-  if (verbose) io.stderr.write(`spool replay: ${start} records in ${path.resolve(dir)}, sending to ${producer.options.brokers}\n`)
-  let last = Date.now()
-  while (producer.metrics().pending > 0 && unreachable === undefined && io.signal?.aborted !== true) {
-    await sleep(50, io.signal)
-    if (verbose && Date.now() - last >= PROGRESS_MS) {
-      last = Date.now()
-      const m = producer.metrics()
-      io.stderr.write(`spool replay: ${m.delivered} delivered, ${m.pending} to go\n`)
-    }
-  }
-  await producer.close(unreachable === undefined ? 30000 : 1000)
-  const m = producer.metrics()
-  const left = m.spool?.records ?? 0
-  const corrupt = m.spool?.corrupt ?? 0
-  io.stderr.write(`spool replay: ${m.delivered} of ${start} records delivered, ${m.failed} failed, ${left} left in the spool` +
+  const { left, corrupt, unreachable } = r
+  io.stderr.write(`spool replay: ${r.delivered} of ${r.found} records delivered, ${r.failed} failed, ${left} left in the spool` +
     `${corrupt > 0 ? `; ${corrupt} torn or corrupt record${corrupt === 1 ? '' : 's'} skipped` : ''}\n`)
   if (unreachable !== undefined) throw new CliError(unreachable.message)
-  return left > 0 || m.failed > 0 ? EXIT.undelivered : EXIT.ok
+  return left > 0 || r.failed > 0 ? EXIT.undelivered : EXIT.ok
 }

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream'
+import { drainedOrGone } from '../core/drained'
 import {
   COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, guard, parseCommand, showProperties, str, type CliIo
 } from './args'
@@ -46,18 +47,7 @@ const OPTIONS = {
 
 /** Write, waiting for 'drain' when the stream is full (a slow pager must slow us, not grow memory). */
 function writeOut (out: Writable, text: string): Promise<void> | undefined {
-  if (out.write(text)) return undefined
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.off('drain', done)
-      out.off('close', done)
-      out.off('error', done)
-      resolve()
-    }
-    out.on('drain', done)
-    out.on('close', done)
-    out.on('error', done)
-  })
+  return out.write(text) ? undefined : drainedOrGone(out)
 }
 
 /** `tail`: resolves to an exit code. */

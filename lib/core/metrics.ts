@@ -55,6 +55,8 @@ export interface MetricsSnapshot {
   /** buffered + inflight */
   pending: number
   bytesProduced: number
+  /** Errors this producer reported (as `'error'` events, or on stderr when nobody listened: once per code). */
+  errors: number
   connected: boolean
   latencyMs: LatencySnapshot
   /** The durable spool, when configured. */
@@ -70,6 +72,7 @@ export class Counters {
   delivered = 0
   failed = 0
   truncated = 0
+  errors = 0
   readonly dropped: Record<DropReason, number> = { 'buffer-full': 0, 'bad-record': 0, closed: 0, 'too-large': 0 }
 
   inflight (): number {

@@ -2,14 +2,16 @@ import { EventEmitter } from 'node:events'
 import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
 import { Connection, type ConnectionClient } from './connection'
 import { ClosedError, ConnectError, DeliveryError, KafkaLogError, SpoolError, type BadRecordError } from './errors'
-import { registerExit, unregisterExit, type ExitParticipant } from './exit'
+import { registerExit, sayAtExit, unregisterExit, type ExitParticipant } from './exit'
 import { Fallback } from './fallback'
 import { Counters, LatencyHistogram, type DropReason, type MetricsSnapshot, type SpoolMetrics } from './metrics'
 import { resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, type ResolvedOptions } from './options'
 import { RECORD_OVERHEAD_BYTES, RecordQueue } from './queue'
 import { buildRdkafkaConfig, redact, type RdkafkaConfig } from './rdkafka-config'
 import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record'
+import { rescue } from './rescue'
 import { Spool, type SpoolMark } from './spool'
+import { reportUnheard } from './unheard'
 
 const ERR_QUEUE_FULL = -184
 const ERR_MSG_SIZE_TOO_LARGE = 10
@@ -89,6 +91,8 @@ export class KafkaLogProducer extends EventEmitter {
   #spoolErrorReported = false
   #spooled = 0
   #replayed = 0
+  /** Records read from the spool whose delivery report has not come yet: the replay mark is acknowledged at 0. */
+  #replayOutstanding = 0
   #replayPerSecond = 0
   #replayPausedUntil = 0
   #replayPauseMs = 0
@@ -111,21 +115,29 @@ export class KafkaLogProducer extends EventEmitter {
       idleFlush: () => this.flush(),
       buffered: () => this.#queue.length
     }
-    this.#conn = Connection.acquire(this.#config, {
-      connectTimeoutMs: this.options.connectTimeoutMs,
-      flushTimeoutMs: this.options.flushTimeoutMs,
-      allReports: this.options.deliveryReports === 'all',
-      idleSuspend: this.options.exitHook
-    }, this.#client)
-    if (this.options.fallback !== undefined) {
-      this.#fallback = new Fallback(this.options.fallback, (e) => {
-        this.#report(new KafkaLogError(`fallback write failed: ${e.message}`, { cause: e }))
-      })
+    try {
+      // creates the native producer (no I/O yet); librdkafka may reject a property here
+      this.#conn = Connection.acquire(this.#config, {
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        flushTimeoutMs: this.options.flushTimeoutMs,
+        allReports: this.options.deliveryReports === 'all',
+        idleSuspend: this.options.exitHook
+      }, this.#client)
+      if (this.options.fallback !== undefined) {
+        this.#fallback = new Fallback(this.options.fallback, (e) => {
+          this.#report(new KafkaLogError(`fallback write failed: ${e.message}`, { cause: e }))
+        })
+      }
+    } catch (err) {
+      // the spool's lock would outlive this failed constructor: a retry in this process would find it "locked"
+      this.#spool?.close()
+      throw err
     }
     this.#exit = {
-      shutdown: () => this.close(),
+      // a signal without an application handler: flush, but close nothing (the app may log on until it ends)
+      flushBeforeSignal: () => this.flush(),
       undelivered: () => this.#queue.length + this.#counters.inflight(),
-      handOverAtExit: () => this.#handOverAtExit()
+      handOverAtExit: (wait) => this.#handOverAtExit(wait)
     }
     // an earlier run left records: send them
     if ((this.#spool?.records ?? 0) > 0) this.#startConnecting()
@@ -181,7 +193,9 @@ export class KafkaLogProducer extends EventEmitter {
   /** Wait until everything written so far is acknowledged, or `timeoutMs` passes. Never rejects. */
   async flush (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
     const deadline = Date.now() + timeoutMs
-    await this.#waitSpoolSent(timeoutMs)
+    // records (or a spool) waiting for a connection under way: let it come up, within the bound
+    await this.#waitConnected(timeoutMs)
+    await this.#waitSpoolSent(deadline - Date.now())
     await this.#waitBufferEmpty(deadline - Date.now())
     await this.#flushNative(deadline - Date.now())
     return this.#flushResult()
@@ -223,6 +237,7 @@ export class KafkaLogProducer extends EventEmitter {
       inflight,
       pending: this.#queue.length + inflight + (this.#spool?.records ?? 0),
       bytesProduced: c.bytesProduced,
+      errors: c.errors,
       connected: this.#conn.ready && !this.#closed,
       latencyMs: this.#latency.snapshot(),
       ...(this.#spool === undefined ? {} : { spool: this.#spoolMetrics(this.#spool) }),
@@ -299,11 +314,13 @@ export class KafkaLogProducer extends EventEmitter {
         return false
       }
       if (code === ERR_MSG_SIZE_TOO_LARGE) {
+        this.#replaySettledOne(r)
         this.#drop('too-large', r, new DeliveryError(`record of ${r.value.length} bytes is over librdkafka's message.max.bytes`, { cause: err }))
         return true
       }
       if (err instanceof Error && err.message === 'Producer not connected') return false // suspended meanwhile: keep it
       this.#counters.failed++
+      this.#replaySettledOne(r)
       this.#fallback?.write(r.value)
       this.#emitDeliveryError(err)
       return true
@@ -345,8 +362,11 @@ export class KafkaLogProducer extends EventEmitter {
         return true
       }
       if (this.options.overflow === 'dropOldest') {
-        for (let old = spool.dropOldestSegment(); old !== undefined; old = spool.dropOldestSegment()) {
-          for (const o of old) this.#drop('buffer-full', o)
+        // counted now; the fallback gets the values once read, off the event loop (a segment is up to 64 MiB)
+        const fallback = this.#fallback
+        for (let old = spool.dropOldestSegment(fallback !== undefined); old !== undefined; old = spool.dropOldestSegment(fallback !== undefined)) {
+          for (let i = 0; i < old.records; i++) this.#drop('buffer-full', undefined)
+          if (old.values !== undefined) fallback?.writeLater(old.values)
           if (this.#append(spool, r)) return true
         }
       }
@@ -409,8 +429,9 @@ export class KafkaLogProducer extends EventEmitter {
       // a few batches stay in flight (a flush per batch would stall the pipeline); then
       // wait for their acknowledgements and delete what they cover
       if (this.#replayMark !== undefined && (spool.records === 0 || unacked >= REPLAY_BATCHES_IN_FLIGHT * batchRecords)) {
-        await this.#flushNative(this.options.flushTimeoutMs)
-        if (this.#counters.inflight() > 0 || this.#queue.length > 0) {
+        // only the replayed records count: live traffic keeps other records in flight all the time
+        await this.#waitReplaySettled(this.options.flushTimeoutMs)
+        if (this.#replayOutstanding > 0) {
           await sleep(REPLAY_RETRY_MS) // the broker is slow or away again: try later, read nothing more meanwhile
           continue
         }
@@ -423,11 +444,26 @@ export class KafkaLogProducer extends EventEmitter {
       const { records, mark } = spool.read(batchRecords, batchBytes, RECORD_OVERHEAD_BYTES)
       this.#replayMark = mark
       this.#replayed += records.length
+      this.#replayOutstanding += records.length
       unacked += records.length
       for (const r of records) this.#queue.push(r)
       this.#drainQueue()
       await this.#waitBufferEmpty(this.options.flushTimeoutMs)
       this.#replayPerSecond = Math.round(records.length / Math.max(0.001, (performance.now() - t0) / 1000))
+    }
+  }
+
+  /** A record's fate is known (reported, dropped or failed at produce): one fewer replayed record to wait for. */
+  #replaySettledOne (r: unknown): void {
+    if (typeof r === 'object' && r !== null && 'spooledAt' in r) this.#replayOutstanding--
+  }
+
+  /** Wait (bounded) until every record read from the spool so far has its delivery report. */
+  async #waitReplaySettled (timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (this.#replayOutstanding > 0 && this.#conn.ready && !this.#closed && Date.now() < deadline) {
+      this.#conn.poll()
+      await new Promise((resolve) => setTimeout(resolve, 5))
     }
   }
 
@@ -459,6 +495,7 @@ export class KafkaLogProducer extends EventEmitter {
 
   #onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown): void {
     if (this.#closed) return
+    this.#replaySettledOne(kept)
     if (err && this.#spool !== undefined && kept !== undefined && isTimeout(err)) {
       // an outage outlasted messageTimeoutMs: keep the record on disk instead of failing it,
       // and hold replay back for a while (it would only time out again)
@@ -500,8 +537,9 @@ export class KafkaLogProducer extends EventEmitter {
 
   /** Emit 'error' only when someone listens: an unheard 'error' would throw into the app. */
   #report (err: KafkaLogError): void {
+    this.#counters.errors++
     if (this.listenerCount('error') > 0) this.emit('error', err)
-    else process.emitWarning(err.message, { code: err.code })
+    else reportUnheard(this, err)
   }
 
   // --- flush and close -----------------------------------------------------------------
@@ -604,20 +642,44 @@ export class KafkaLogProducer extends EventEmitter {
     }
   }
 
-  /** At 'exit': produce what is buffered (synchronously), kick librdkafka, say how long to wait. */
-  #handOverAtExit (): number {
+  /** At the end: produce what is buffered (synchronously), kick librdkafka, say how long to wait. */
+  #handOverAtExit (wait: boolean): number {
     // not connected (an outage, or not yet): with a spool, what memory holds goes to disk for the next run
     if (this.#spool !== undefined && !this.#closed && !this.#conn.ready) {
       for (const r of this.#queue.clear()) this.#leaveAtClose(r)
       if (this.options.spool?.fsync !== 'never') this.#spool.sync()
       return 0
     }
-    if (!this.#conn.ready || this.#closed || this.options.exitFlushMs === 0) return 0
+    if (this.#closed) return 0
+    if (!this.#conn.ready) {
+      this.#rescueAtExit()
+      return 0
+    }
     this.handOver()
-    if (this.#counters.inflight() === 0) return 0
+    if (!wait || this.options.exitFlushMs === 0 || this.#counters.inflight() === 0) return 0
     // librdkafka's flush makes it send at once instead of lingering; its callback never runs
     this.#conn.flush(this.options.exitFlushMs, () => {})
     return this.options.exitFlushMs
+  }
+
+  /**
+   * The process ends before Kafka could be reached (a crash soon after start, or an outage):
+   * what memory holds goes to a detached rescue process instead of being lost. Said on stderr.
+   */
+  #rescueAtExit (): void {
+    if (this.#queue.length === 0) return
+    const records = this.#queue.clear()
+    try {
+      const r = rescue(records, this.options)
+      sayAtExit(r.pid === undefined
+        ? `not connected to Kafka at exit: ${r.records} log record(s) written to ${r.dir}; the rescue process could not start: ` +
+          `send them with kafka-log-transport spool replay ${r.dir} -b ${this.options.brokers}`
+        : `not connected to Kafka at exit: ${r.records} log record(s) handed to a rescue process (pid ${r.pid}) that sends them ` +
+          `within ${Math.round((this.options.connectTimeoutMs + this.options.flushTimeoutMs) / 1000)} s, or leaves them in ${r.dir}`)
+    } catch (err) {
+      for (const r of records) this.#drop('closed', r)
+      sayAtExit(`not connected to Kafka at exit, and the rescue of ${records.length} log record(s) failed: ${(err as Error).message}`)
+    }
   }
 
   async #close (timeoutMs: number): Promise<FlushResult> {

@@ -36,6 +36,7 @@ export function toPrometheus (m: MetricsSnapshot, options: PrometheusOptions = {
     Object.entries(m.droppedByReason).map(([reason, n]) => [{ reason }, n]))
   metric('records_truncated_total', 'counter', 'Records cut to maxMessageBytes.', [[{}, m.truncated]])
   metric('bytes_produced_total', 'counter', 'Bytes of record values handed to librdkafka.', [[{}, m.bytesProduced]])
+  metric('errors_total', 'counter', 'Errors the producer reported (to listeners, or on stderr once per code).', [[{}, m.errors]])
   metric('records_buffered', 'gauge', 'Records waiting in the in-process buffer.', [[{}, m.buffered]])
   metric('bytes_buffered', 'gauge', 'Bytes waiting in the in-process buffer.', [[{}, m.bufferedBytes]])
   metric('records_inflight', 'gauge', 'Records handed to librdkafka, outcome not known yet.', [[{}, m.inflight]])

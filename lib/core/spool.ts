@@ -8,6 +8,8 @@ import { decodeFrame, encodeFrame, type SpooledRecord } from './spool-format'
 // A spool directory holds numbered append-only segment files (000000000001.seg, ...), an
 // ack file (how far replay has been acknowledged) and a lock file (the owner's pid).
 const SEGMENT_RE = /^(\d{12})\.seg$/
+// a segment given up under dropOldest, renamed aside until the fallback has its records
+const DROPPED_RE = /^\d{12}\.seg\.dropped$/
 const ACK_FILE = 'ack.json'
 const LOCK_FILE = 'lock'
 const READ_CHUNK = 1024 * 1024
@@ -21,6 +23,17 @@ interface Segment {
   size: number
   /** Records in it not yet read for replay. */
   unread: number
+}
+
+/** A segment given up by `dropOldestSegment()`. */
+export interface DroppedSegment {
+  /** How many records it held: known without reading it. */
+  records: number
+  /**
+   * With `keepValues`: its records' values, oldest first, read from disk asynchronously a
+   * chunk at a time; the file is deleted once they have been read (or the reader stops).
+   */
+  values: AsyncIterable<Buffer> | undefined
 }
 
 /** A position in the spool: everything before it has been read. */
@@ -50,6 +63,38 @@ function isAlive (pid: number): boolean {
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * The values of a dropped segment's records, oldest first, read a chunk at a time; the
+ * file is deleted at the end, also when the reader stops early. A record damaged since it
+ * was written ends the reading (it was counted as dropped all the same).
+ */
+async function * readDropped (file: string, size: number): AsyncGenerator<Buffer> {
+  try {
+    const fh = await fs.promises.open(file, 'r')
+    try {
+      let rest = Buffer.alloc(0)
+      for (let offset = 0; offset < size;) {
+        const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - offset))
+        const { bytesRead } = await fh.read(chunk, 0, chunk.length, offset)
+        if (bytesRead === 0) return
+        offset += bytesRead
+        const buf = rest.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([rest, chunk.subarray(0, bytesRead)])
+        let at = 0
+        for (let f = decodeFrame(buf, at); f.kind !== 'partial'; f = decodeFrame(buf, at)) {
+          if (f.kind === 'corrupt') return
+          yield f.record.value
+          at = f.end
+        }
+        rest = buf.subarray(at) // a record that runs on into the next chunk
+      }
+    } finally {
+      await fh.close()
+    }
+  } finally {
+    await fs.promises.rm(file, { force: true })
   }
 }
 
@@ -163,7 +208,10 @@ export class Spool {
   // --- recovery ------------------------------------------------------------------------
 
   #recover (): void {
-    const seqs = fs.readdirSync(this.dir).map((f) => SEGMENT_RE.exec(f)?.[1]).filter((s) => s !== undefined).map(Number).sort((a, b) => a - b)
+    const files = fs.readdirSync(this.dir)
+    // dropped (and counted) by a run that ended before its fallback had them: gone anyway
+    if (!this.#readOnly) for (const f of files.filter((n) => DROPPED_RE.test(n))) fs.rmSync(path.join(this.dir, f), { force: true })
+    const seqs = files.map((f) => SEGMENT_RE.exec(f)?.[1]).filter((s) => s !== undefined).map(Number).sort((a, b) => a - b)
     let ack: SpoolMark = { seq: 0, offset: 0 }
     try {
       ack = JSON.parse(fs.readFileSync(path.join(this.dir, ACK_FILE), 'utf8')) as SpoolMark
@@ -401,27 +449,23 @@ export class Spool {
 
   /**
    * Make room under `overflow: 'dropOldest'`: remove the oldest segment no record of which
-   * has been read yet (never the one being appended to). Returns its records (to count and
-   * hand to the fallback), or undefined when there is no such segment.
+   * has been read yet (never the one being appended to), or return undefined when there is
+   * no such segment. This runs inside the app's `write()` and a segment is up to 64 MiB, so
+   * nothing of it is read here: its record count is known, the file is deleted at once, or
+   * with `keepValues` (for a fallback) renamed aside and read later, asynchronously.
    */
-  dropOldestSegment (): SpooledRecord[] | undefined {
+  dropOldestSegment (keepValues = false): DroppedSegment | undefined {
     const i = this.#segments.findIndex((s) => s.seq > this.#readSeq || (s.seq === this.#readSeq && this.#readOffset === 0))
     const seg = this.#segments[i]
     if (seg === undefined || (seg === this.#segments.at(-1) && this.#fd !== undefined)) return undefined
-    const records: SpooledRecord[] = []
-    const fd = fs.openSync(seg.file, 'r')
-    try {
-      const buf = this.#readAt(fd, 0, seg.size)
-      for (let at = 0; at < buf.length;) {
-        const f = decodeFrame(buf, at)
-        if (f.kind !== 'record') break
-        records.push(f.record)
-        at = f.end
-      }
-    } finally {
-      fs.closeSync(fd)
+    let values: AsyncIterable<Buffer> | undefined
+    if (keepValues) {
+      const aside = `${seg.file}.dropped`
+      fs.renameSync(seg.file, aside)
+      values = readDropped(aside, seg.size)
+    } else {
+      fs.rmSync(seg.file, { force: true })
     }
-    fs.rmSync(seg.file, { force: true })
     this.#segments.splice(i, 1)
     this.#bytes -= seg.size
     this.#unread -= seg.unread
@@ -431,7 +475,8 @@ export class Spool {
       this.#readOffset = 0
     }
     this.#head = undefined
-    return records
+    // nothing of it was read for replay (so says the search above): `unread` is all it holds
+    return { records: seg.unread, values }
   }
 
   #oldestSpooledAt (): number | undefined {

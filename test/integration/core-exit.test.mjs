@@ -2,16 +2,36 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startCli } from '../fixtures/cli-run.mjs'
 import { brokers, countRecords, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'core-exit.mjs')
 const N = 2000
 
-async function run (scenario, { signalAfterReady } = {}) {
+/** Records in `topic`, polled until `n` are there or `ms` passed. */
+async function countWithin (topic, n, ms) {
+  let count = await countRecords(topic)
+  for (const until = Date.now() + ms; count < n && Date.now() < until;) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    count = await countRecords(topic)
+  }
+  return count
+}
+
+async function gone (dir, ms) {
+  for (const until = Date.now() + ms; Date.now() < until;) {
+    if (dir === undefined || !fs.existsSync(dir)) return true
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return false
+}
+
+async function run (scenario, { signalAfterReady, bootstrap = brokers(), options = {} } = {}) {
   const topic = await createTopic(uniqueTopic(`klt-exit-${scenario}`))
-  const child = spawn(process.execPath, [fixture, brokers(), topic, String(N), scenario], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [fixture, bootstrap, topic, String(N), scenario, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => {
@@ -47,10 +67,32 @@ t.test('SIGTERM with an app handler: we flush, the app decides when to exit', as
   t.equal(r.count, N)
 })
 
-t.test('process.exit() right after logging reports what was not delivered', async (t) => {
+t.test('process.exit() right after logging, before any connection: a rescue process delivers the records', async (t) => {
   const r = await run('exit-now')
-  t.equal(r.code, 0)
-  t.match(r.stderr, new RegExp(`kafka-log-transport: ${N} log record\\(s\\) were not confirmed delivered`))
+  t.equal(r.code, 0, 'the exit code the app chose')
+  const m = /not connected to Kafka at exit: (\d+) log record\(s\) handed to a rescue process \(pid (\d+)\)[^\n]* or leaves them in (\S+)/.exec(r.stderr)
+  t.ok(m, `said on stderr: ${r.stderr.trim()}`)
+  t.equal(Number(m?.[1]), N, 'every record handed over')
+  t.equal(await countWithin(r.topic, N, 20000), N, 'the rescue process delivered them')
+  t.equal(await gone(m?.[3], 10000), true, 'and removed its directory')
+})
+
+t.test('process.exit() with Kafka unreachable: the rescue process gives up after connectTimeoutMs and leaves the records for spool replay', async (t) => {
+  const r = await run('exit-now', { bootstrap: '127.0.0.1:9', options: { connectTimeoutMs: 1000, flushTimeoutMs: 1000 } })
+  t.equal(r.code, 0, 'the exit code the app chose')
+  const m = /handed to a rescue process \(pid (\d+)\)[^\n]* or leaves them in (\S+)/.exec(r.stderr)
+  t.ok(m, `said on stderr: ${r.stderr.trim()}`)
+  const dir = m?.[2]
+  const report = path.join(dir ?? '', 'rescue-report.txt')
+  for (const until = Date.now() + 15000; !fs.existsSync(report) && Date.now() < until;) await new Promise((resolve) => setTimeout(resolve, 200))
+  t.match(fs.readFileSync(report, 'utf8'), new RegExp(`Kafka could not be reached.*0 of ${N} record\\(s\\) delivered, 0 failed, ${N} left here\\. Send them with: kafka-log-transport spool replay`))
+  t.notOk(fs.existsSync(path.join(dir, 'rescue-options.json')), 'the connection settings (maybe secrets) were deleted')
+  // what it left is a spool like any other: the CLI sends it once Kafka is there
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const replay = startCli(['spool', 'replay', dir, '-b', brokers()])
+  const done = await replay.done
+  t.equal(done.code, 0, `spool replay sent it (${replay.stderr()})`)
+  t.equal(await countRecords(r.topic), N, 'every record, in the topic it was written for')
 })
 
 t.test('await close() then process.exit(): everything arrives', async (t) => {

@@ -94,11 +94,48 @@ t.test('dropOldestSegment gives up the oldest unread segment, never the one bein
   let i = 0
   while (spool.append(record(i))) i++
   const before = spool.records
+  const [oldest, second] = segments(dir)
   const dropped = spool.dropOldestSegment()
-  t.same(seqs(dropped), [...Array(dropped.length).keys()], 'the oldest records')
-  t.equal(spool.records, before - dropped.length)
+  t.ok(dropped.records > 0, `its ${dropped.records} records counted`)
+  t.equal(dropped.values, undefined, 'not asked for: no values')
+  t.notOk(segments(dir).includes(oldest), 'its file is gone at once')
+  t.equal(spool.records, before - dropped.records)
   t.ok(spool.append(record(i)), 'room again')
-  t.equal(seqs(spool.read(1, 1 << 20).records)[0], dropped.length, 'reading goes on after them')
+
+  const kept = spool.dropOldestSegment(true)
+  t.notOk(segments(dir).includes(second), 'asked for the values: the file is set aside at once')
+  t.ok(fs.existsSync(path.join(dir, `${second}.dropped`)), 'under another name')
+  t.equal(spool.records, before + 1 - dropped.records - kept.records, 'its records counted at once too')
+  const gone = dropped.records + kept.records
+  t.equal(seqs(spool.read(1, 1 << 20).records)[0], gone, 'reading goes on after them')
+  const values = []
+  for await (const v of kept.values) values.push(v)
+  t.same(values.map((v) => JSON.parse(v.toString()).seq), [...Array(kept.records).keys()].map((k) => dropped.records + k), 'its values, oldest first, read later')
+  t.notOk(fs.existsSync(path.join(dir, `${second}.dropped`)), 'and deleted once read')
+  spool.close()
+})
+
+t.test("a dropped segment's values are read back whole across the reader's 1 MiB chunks", async (t) => {
+  const dir = tmp(t)
+  const spool = Spool.open(opts(dir, { maxBytes: 40 * 1024 * 1024 })) // 2.5 MiB segments
+  const big = (i) => ({ ...record(i), value: Buffer.from(JSON.stringify({ seq: i, pad: 'y'.repeat(1000 + (i * 7919) % 9000) })) })
+  let i = 0
+  while (segments(dir).length < 2) spool.append(big(i++))
+  const kept = spool.dropOldestSegment(true)
+  const values = []
+  for await (const v of kept.values) values.push(v)
+  t.ok(kept.records > 300, `${kept.records} records of up to 10 KB, so some straddle a chunk's end`)
+  t.same(values.map((v) => JSON.parse(v.toString()).seq), [...Array(kept.records).keys()], 'every one, in order')
+  t.same(values.map((v) => v.toString()), values.map((_, k) => big(k).value.toString()), 'byte for byte')
+  spool.close()
+})
+
+t.test('a dropped segment left aside by a run that ended is deleted on open', async (t) => {
+  const dir = tmp(t)
+  fs.writeFileSync(path.join(dir, '000000000007.seg.dropped'), encodeFrame(record(1), 1))
+  const spool = Spool.open(opts(dir))
+  t.equal(spool.records, 0, 'not replayed: it was dropped and counted')
+  t.same(fs.readdirSync(dir).filter((f) => f.endsWith('.dropped')), [])
   spool.close()
 })
 
