@@ -6,12 +6,12 @@
 export { KafkaLogProducer, type FlushResult } from './core/producer'
 export type {
   KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, SpoolOptions, SpoolFsync
-} from './core/options'
-export type { MetricsSnapshot, DropReason, SpoolMetrics } from './core/metrics'
+} from './core/config/options'
+export type { MetricsSnapshot, DropReason, SpoolMetrics } from './core/metrics/metrics'
 export {
   KafkaLogError, ConfigError, ConnectError, BufferFullError, DeliveryError, FlushTimeoutError, ClosedError,
   BadRecordError, NativeLoadError, SpoolLockedError, SpoolError
 } from './core/errors'
-export { safeStringify } from './core/safe-json'
-export { toPrometheus, type PrometheusOptions } from './core/prometheus'
-export type { LatencySnapshot } from './core/metrics'
+export { safeStringify } from './core/record/safe-json'
+export { toPrometheus, type PrometheusOptions } from './core/metrics/prometheus'
+export type { LatencySnapshot } from './core/metrics/metrics'

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events'
-import { KafkaLogProducer, type FlushResult } from '../core/producer'
-import type { KafkaLogOptions } from '../core/options'
-import { reportUnheard } from '../core/unheard'
+import { KafkaLogProducer, type FlushResult, type KafkaLogOptions } from '../index'
+import { reportUnheard } from '../internal'
 
 type FlushCallback = (err?: Error | null, result?: FlushResult) => void
 

@@ -1,9 +1,8 @@
 import path from 'node:path'
 import type { Writable } from 'node:stream'
-import { registerExit, unregisterExit, type ExitParticipant } from '../core/exit'
-import { resolveOptions, type KafkaLogOptions } from '../core/options'
-import { reportUnheard } from '../core/unheard'
 import { MAIN_THREAD_HOOKS } from './pino-transport'
+import { type KafkaLogOptions } from '../index'
+import { registerExit, unregisterExit, type ExitParticipant, resolveOptions, reportUnheard } from '../internal'
 
 /** pino.transport()'s own options (worker settings and such), besides target and options. */
 export type PinoTransportExtra = Record<string, unknown>

@@ -14,7 +14,7 @@
  */
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 import path from 'node:path'
-import { registerExit, unregisterExit, type ExitParticipant } from '../core/exit'
+import { registerExit, unregisterExit, type ExitParticipant } from '../internal'
 
 const CHANNEL = 'kafka-log-transport:pino-signal'
 const INSTALLED = Symbol.for('kafka-log-transport.pino-signal-bridge')

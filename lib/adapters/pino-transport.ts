@@ -4,10 +4,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Writable } from 'node:stream'
 import build from 'pino-abstract-transport'
-import { drainedOrGone } from '../core/drained'
-import { resolveOptions, type KafkaLogOptions } from '../core/options'
 import { bridgeSignals } from './pino-signal-bridge'
 import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
+import { type KafkaLogOptions } from '../index'
+import { drainedOrGone, resolveOptions } from '../internal'
 
 // thread-stream's end() (main thread, at exit) waits at most 10 s for the worker to close.
 // The producer process finishes its flush on its own even after we stop waiting.

@@ -12,10 +12,8 @@
  * Exit code 0 when everything was delivered, 3 when records were lost (said on stderr),
  * 1 when it could not start (said on stderr).
  */
-import { KafkaLogProducer } from '../core/producer'
-import type { KafkaLogError } from '../core/errors'
-import type { KafkaLogOptions } from '../core/options'
 import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
+import { KafkaLogProducer, type KafkaLogError, type KafkaLogOptions } from '../index'
 
 const NEWLINE = 0x0a
 const say = (m: string): void => { process.stderr.write(`kafka-log-transport (pino producer process ${process.pid}): ${m}\n`) }

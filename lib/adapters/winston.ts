@@ -1,7 +1,6 @@
 import TransportStream from 'winston-transport'
-import { ConfigError } from '../core/errors'
-import { resolveOptions, describeValue, type KafkaLogOptions, type LogFields } from '../core/options'
-import { KafkaLogProducer, type FlushResult } from '../core/producer'
+import { ConfigError, type KafkaLogOptions, type LogFields, KafkaLogProducer, type FlushResult } from '../index'
+import { resolveOptions, describeValue } from '../internal'
 
 // triple-beam's symbols (winston's own, shared through the global symbol registry)
 const LEVEL = Symbol.for('level')

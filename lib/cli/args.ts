@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { SECRET_PROPERTY } from '../core/rdkafka-config'
+import { redactSecrets, shown } from '../internal'
 
 /** The streams and context a command runs with (the bin passes the process's own). */
 export interface CliIo {
@@ -184,16 +184,12 @@ export function flag (settings: Settings, name: string): boolean {
 
 /** librdkafka properties for display: secret values masked. */
 export function showProperties (rdkafka: Record<string, string>): string {
-  return Object.entries(rdkafka).map(([k, v]) => `${k}=${SECRET_PROPERTY.test(k) ? '[redacted]' : v}`).join(' ')
+  return Object.entries(rdkafka).map(([k, v]) => `${k}=${String(shown(k, v))}`).join(' ')
 }
 
 /** Remove secret property values from any text shown to the user. */
 export function redactText (text: string, rdkafka: Record<string, string>): string {
-  let out = text
-  for (const [k, v] of Object.entries(rdkafka)) {
-    if (SECRET_PROPERTY.test(k) && v.length > 0) out = out.split(v).join('[redacted]')
-  }
-  return out
+  return redactSecrets(text, rdkafka)
 }
 
 /** Run a command body, turning UsageError/CliError into a message and an exit code. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { KafkaConsumer, LibrdKafkaError, Message } from 'node-rdkafka'
-import { ConfigError } from '../core/errors'
-import { loadRdkafka } from '../core/native'
 import { CliError, redactText } from './args'
+import { ConfigError } from '../index'
+import { loadRdkafka } from '../internal'
 
 /** One assigned partition and where reading starts and (for `--no-follow`) ends. */
 export interface PartitionRange {

@@ -1,6 +1,4 @@
-import { KafkaLogError } from '../core/errors'
-import { KafkaLogProducer } from '../core/producer'
-import type { Compression, OverflowPolicy } from '../core/options'
+import { KafkaLogError, KafkaLogProducer, type Compression, type OverflowPolicy } from '../index'
 import {
   COMMON_OPTIONS, CliError, EXIT, UsageError, flag, guard, parseCommand, parseDuration, parseNumber, redactText, required,
   showProperties, str, type CliIo

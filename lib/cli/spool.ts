@@ -1,8 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { Spool, spoolOwner } from '../core/spool'
-import { drainSpool } from '../core/spool-drain'
 import { COMMON_OPTIONS, CliError, EXIT, UsageError, flag, guard, parseCommand, parseDuration, required, str, type CliIo } from './args'
+import { Spool, spoolOwner, drainSpool } from '../internal'
 
 export const SPOOL_USAGE = `Usage: kafka-log-transport spool status DIR [--json]
        kafka-log-transport spool replay DIR --brokers HOST:PORT [options]

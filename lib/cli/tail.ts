@@ -1,10 +1,10 @@
 import type { Writable } from 'node:stream'
-import { drainedOrGone } from '../core/drained'
 import {
   COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, guard, parseCommand, showProperties, str, type CliIo
 } from './args'
 import { LogConsumer } from './consumer'
 import { formatRecord, headerMap, parseLevel, type FormatOptions } from './format'
+import { drainedOrGone } from '../internal'
 
 export const TAIL_USAGE = `Usage: kafka-log-transport tail --brokers HOST:PORT --topic TOPIC [options]
 

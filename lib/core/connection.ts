@@ -1,8 +1,8 @@
 import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
 import { ConfigError, KafkaLogError } from './errors'
-import { processIsIdle } from './exit'
+import { processIsIdle } from './lifecycle/exit'
 import { loadRdkafka } from './native'
-import { redact, type RdkafkaConfig } from './rdkafka-config'
+import { redact, type RdkafkaConfig } from './config/rdkafka-config'
 
 // delivery reports reach JS only when polled: with a report per record they feed the
 // latency histogram (and callers waiting on them), so poll often; failures alone can wait

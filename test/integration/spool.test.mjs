@@ -117,7 +117,7 @@ t.test('5,000 logs/s through an outage longer than memory holds: all arrive, in 
 })
 
 const require = createRequire(import.meta.url)
-const { Spool } = require('../../dist/core/spool.js')
+const { Spool } = require('../../dist/core/spool/store.js')
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'bin.js')
 const cli = (...args) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120000 })
 

@@ -10,7 +10,7 @@ import { KafkaLogProducer } from 'kafka-log-transport'
 import { brokers, countRecords, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 
 const require = createRequire(import.meta.url)
-const { Spool } = require('../../dist/core/spool.js')
+const { Spool } = require('../../dist/core/spool/store.js')
 const SPOOLED = 3000
 
 t.test('a spool left by an earlier run is sent and deleted while the app logs steadily', async (t) => {

@@ -3,7 +3,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { createRequire } from 'node:module'
 
-const { scanTopLevelField, NOT_FOUND_CHEAPLY } = createRequire(import.meta.url)('../../dist/core/field-scan.js')
+const { scanTopLevelField, NOT_FOUND_CHEAPLY } = createRequire(import.meta.url)('../../dist/core/record/field-scan.js')
 const field = (line, name) => scanTopLevelField(Buffer.from(line), Buffer.from(name))
 
 t.test('reads top-level fields of pino lines, not nested ones', async (t) => {

@@ -63,7 +63,7 @@ t.test('a secret never appears in a librdkafka config error', async (t) => {
 })
 
 t.test('spool defaults: 1 GiB, fsync every second, dir made absolute', async (t) => {
-  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/options.js')
+  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/config/options.js')
   const o = resolveOptions({ ...ok, spool: { dir: 'relative/spool' } })
   t.same(o.spool, { dir: path.resolve('relative/spool'), maxBytes: 1024 ** 3, fsync: 'interval', fsyncIntervalMs: 1000 })
   t.equal(resolveOptions(ok).spool, undefined, 'off by default')
@@ -71,8 +71,8 @@ t.test('spool defaults: 1 GiB, fsync every second, dir made absolute', async (t)
 })
 
 t.test("librdkafka's queue is bounded from the buffer's bounds", async (t) => {
-  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/options.js')
-  const { buildRdkafkaConfig } = createRequire(import.meta.url)('../../dist/core/rdkafka-config.js')
+  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/config/options.js')
+  const { buildRdkafkaConfig } = createRequire(import.meta.url)('../../dist/core/config/rdkafka-config.js')
   const queue = (more) => {
     const { global } = buildRdkafkaConfig(resolveOptions({ ...ok, ...more }))
     return [global['queue.buffering.max.messages'], global['queue.buffering.max.kbytes'], global['batch.num.messages']]

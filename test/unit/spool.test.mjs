@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const { Spool } = require('../../dist/core/spool.js')
-const { encodeFrame, decodeFrame } = require('../../dist/core/spool-format.js')
+const { Spool } = require('../../dist/core/spool/store.js')
+const { encodeFrame, decodeFrame } = require('../../dist/core/spool/format.js')
 
 const opts = (dir, more = {}) => ({ dir, maxBytes: 1024 ** 3, fsync: 'never', fsyncIntervalMs: 1000, ...more })
 const tmp = (t) => {
@@ -144,7 +144,7 @@ t.test('one live owner per directory', async (t) => {
   const spool = Spool.open(opts(dir))
   t.throws(() => Spool.open(opts(dir)), { code: 'KLT_SPOOL_LOCKED' }, 'a second producer of this process')
   const other = spawnSync(process.execPath, ['-e', `
-    const { Spool } = require(${JSON.stringify(require.resolve('../../dist/core/spool.js'))})
+    const { Spool } = require(${JSON.stringify(require.resolve('../../dist/core/spool/store.js'))})
     try { Spool.open(${JSON.stringify(opts(dir))}) } catch (e) { console.log(e.code + ' ' + e.message); process.exit(0) }
     process.exit(1)`], { encoding: 'utf8' })
   t.equal(other.status, 0, 'another process is refused')

@@ -1,9 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { SpoolError, SpoolLockedError } from './errors'
-import type { ResolvedSpoolOptions } from './options'
-import type { EncodedRecord } from './record'
-import { decodeFrame, encodeFrame, type SpooledRecord } from './spool-format'
+import { SpoolError, SpoolLockedError } from '../errors'
+import type { ResolvedSpoolOptions } from '../config/options'
+import type { EncodedRecord } from '../record/record'
+import { decodeFrame, encodeFrame, type SpooledRecord } from './format'
 
 // A spool directory holds numbered append-only segment files (000000000001.seg, ...), an
 // ack file (how far replay has been acknowledged) and a lock file (the owner's pid).

@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import type { KafkaLogOptions } from './options'
+import type { KafkaLogOptions } from '../config/options'
 import { RESCUE_OPTIONS_FILE, RESCUE_REPORT_FILE } from './rescue'
-import { drainSpool } from './spool-drain'
+import { drainSpool } from './drain'
 
 async function main (dir: string): Promise<number> {
   const file = path.join(dir, RESCUE_OPTIONS_FILE)

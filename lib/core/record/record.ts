@@ -1,8 +1,8 @@
 import { hostname } from 'node:os'
-import { BadRecordError } from './errors'
+import { BadRecordError } from '../errors'
 import { NOT_FOUND_CHEAPLY, scanTopLevelField } from './field-scan'
 import { logId } from './log-id'
-import type { KeyOption, LogFields, LogInput, ResolvedOptions, TopicOption } from './options'
+import type { KeyOption, LogFields, LogInput, ResolvedOptions, TopicOption } from '../config/options'
 import { safeStringify } from './safe-json'
 
 /** One record ready for `produce()`. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { KafkaLogError } from './errors'
-import type { KafkaLogOptions } from './options'
-import { KafkaLogProducer } from './producer'
+import type { KafkaLogError } from '../errors'
+import type { KafkaLogOptions } from '../config/options'
+import { KafkaLogProducer } from '../producer'
 
 const POLL_MS = 50
 

@@ -1,4 +1,5 @@
 import type { RdkafkaValue, ResolvedOptions } from './options'
+import { redactSecrets } from './secrets'
 
 // Topic-level librdkafka properties (CONFIGURATION.md, "Topic configuration properties").
 // node-rdkafka builds the default topic config from its *second* constructor argument
@@ -10,9 +11,6 @@ const TOPIC_LEVEL = new Set([
   'auto.commit.interval.ms', 'auto.offset.reset', 'offset.store.path', 'offset.store.sync.interval.ms',
   'offset.store.method', 'consume.callback.max.messages'
 ])
-
-// Properties whose values must never appear in an error, a log line or a metric.
-export const SECRET_PROPERTY = /password|secret|private|credentials|sasl\.oauthbearer\.config|ssl\.key\.pem|ssl_key|token/i
 
 export interface RdkafkaConfig {
   global: Record<string, RdkafkaValue>
@@ -62,11 +60,5 @@ export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
 
 /** Replace secret values in a librdkafka message (e.g. "Invalid value "x" for sasl.password"). */
 export function redact (message: string, config: RdkafkaConfig): string {
-  let out = message
-  for (const conf of [config.global, config.topic]) {
-    for (const [k, v] of Object.entries(conf)) {
-      if (SECRET_PROPERTY.test(k) && typeof v === 'string' && v.length > 0) out = out.split(v).join('[redacted]')
-    }
-  }
-  return out
+  return redactSecrets(message, config.global, config.topic)
 }

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { ResolvedOptions } from './options'
-import type { EncodedRecord } from './record'
-import { Spool } from './spool'
+import type { ResolvedOptions } from '../config/options'
+import type { EncodedRecord } from '../record/record'
+import { Spool } from './store'
 
 const RESCUE_PROCESS = path.join(__dirname, 'rescue-process.js')
 /** Where the rescue process finds its connection settings (read, then deleted: they may hold secrets). */

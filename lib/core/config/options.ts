@@ -1,8 +1,8 @@
 import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { inspect } from 'node:util'
-import { ConfigError } from './errors'
-import { SECRET_PROPERTY } from './rdkafka-config'
+import { ConfigError } from '../errors'
+import { shown } from './secrets'
 
 /** Anything `write()` accepts: a serialized line (string/Buffer) or a record object. */
 export type LogInput = string | Buffer | Record<string, unknown>
@@ -218,7 +218,7 @@ function resolveRecord<T> (opts: Record<string, unknown>, name: string, check: (
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(name, v, 'an object')
   const out: Record<string, T> = {}
   for (const [k, x] of Object.entries(v)) {
-    if (!check(x)) throw new ConfigError(`${name}.${k}`, `got ${/pass|secret|key|token/i.test(k) ? '[redacted]' : describeValue(x)}, expected ${expected}`)
+    if (!check(x)) throw new ConfigError(`${name}.${k}`, `got ${String(shown(k, describeValue(x)))}, expected ${expected}`)
     out[k] = x as T
   }
   return out
@@ -266,7 +266,7 @@ function resolveSpool (v: unknown): ResolvedSpoolOptions | undefined {
 
 /** A copy of the options with secret librdkafka values replaced. */
 function redacted (o: ResolvedOptions): Record<string, unknown> {
-  const rdkafka = Object.fromEntries(Object.entries(o.rdkafka).map(([k, v]) => [k, SECRET_PROPERTY.test(k) ? '[redacted]' : v]))
+  const rdkafka = Object.fromEntries(Object.entries(o.rdkafka).map(([k, v]) => [k, shown(k, v)]))
   return { ...o, rdkafka }
 }
 

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib'
-import type { EncodedRecord } from './record'
+import type { EncodedRecord } from '../record/record'
 
 // One spooled record on disk: [u32 body length][u32 CRC-32 of the body][body], big-endian.
 // Body, version 1:

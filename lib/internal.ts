@@ -1,0 +1,13 @@
+/**
+ * The one internal entry: what this package's own adapters and CLI need from the core
+ * beyond its public API (lib/index.ts). Not exported from package.json and not under
+ * semver: applications use `kafka-log-transport`, `/pino` and `/winston`.
+ */
+export { resolveOptions, describeValue } from './core/config/options'
+export { isSecret, redactSecrets, shown } from './core/config/secrets'
+export { registerExit, unregisterExit, type ExitParticipant } from './core/lifecycle/exit'
+export { reportUnheard } from './core/lifecycle/unheard'
+export { drainedOrGone } from './core/drained'
+export { loadRdkafka } from './core/native'
+export { Spool, spoolOwner } from './core/spool/store'
+export { drainSpool } from './core/spool/drain'
