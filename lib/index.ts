@@ -3,14 +3,14 @@
  * The core knows nothing of pino or winston; see `kafka-log-transport/pino` and
  * `kafka-log-transport/winston` for the adapters.
  */
-export { KafkaLogProducer, type FlushResult } from './core/producer'
+export { KafkaLogProducer, type FlushResult, type KafkaLogProducerEvents } from './core/producer'
 export type {
   KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, SpoolOptions, SpoolFsync
 } from './core/config/options'
 export type { MetricsSnapshot, DropReason, SpoolMetrics } from './core/metrics/metrics'
 export {
-  KafkaLogError, ConfigError, ConnectError, BufferFullError, DeliveryError, FlushTimeoutError, ClosedError,
-  BadRecordError, NativeLoadError, SpoolLockedError, SpoolError
+  KafkaLogError, ConfigError, ConnectError, DeliveryError, ClosedError,
+  BadRecordError, NativeLoadError, SpoolLockedError, SpoolError, ERROR_CODES, type ErrorCode
 } from './core/errors'
 export { safeStringify } from './core/record/safe-json'
 export { toPrometheus, type PrometheusOptions } from './core/metrics/prometheus'

@@ -36,7 +36,6 @@ function start (optionsLine: Buffer): void {
     process.exit(1)
   }
   producer.on('error', (err: KafkaLogError) => { say(`${err.code}: ${err.message}`) })
-  producer.on('drain', resume)
   // connect now: the app's first burst (or its crash) should find the connection up
   producer.connect().catch(() => { /* closed first; the close says what was lost */ })
 }
@@ -73,6 +72,7 @@ let holdTimer: NodeJS.Timeout | undefined
 function holdBack (untilDrain: boolean): void {
   if (process.stdin.isPaused()) return
   process.stdin.pause()
+  void producer?.waitForRoom().then(resume)
   if (!untilDrain) holdTimer = setTimeout(resume, HOLD_MS)
 }
 

@@ -127,8 +127,6 @@ export class KafkaTransport extends TransportStream {
     this.#block = resolved.overflow === 'block'
     this.producer = this.createProducer(core as unknown as KafkaLogOptions)
     this.producer.on('error', (err: Error) => { this.#warn(err) })
-    this.producer.on('drain', () => { this.#release() })
-    this.producer.on('close', () => { this.#release() })
     this.#final = new Promise((resolve) => { this.#finalReached = resolve })
   }
 
@@ -214,6 +212,7 @@ export class KafkaTransport extends TransportStream {
     // Under the drop policies the core keeps its bound by dropping: holding would move an
     // unbounded buffer into winston instead.
     if (!accepted && this.#block && !this.#closeStarted) {
+      if (!this.#holding) void this.producer.waitForRoom().then(() => { this.#release() })
       this.#holding = true
       if (callback) this.#waiting.push({ payload: undefined, info, callback }) // its record went in already
       return
@@ -221,7 +220,7 @@ export class KafkaTransport extends TransportStream {
     callback?.()
   }
 
-  /** 'drain' (or 'close'): send what waited, holding again if the buffer fills. */
+  /** Room again (or closed): send what waited, holding again if the buffer fills. */
   #release (): void {
     const waiting = this.#waiting
     this.#waiting = []

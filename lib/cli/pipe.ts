@@ -176,8 +176,9 @@ export function run (argv: string[], io: CliIo): Promise<number> {
     const pauseAt = (chunk: Buffer, from: number): void => {
       input.pause()
       held = { chunk, from }
+      void producer.waitForRoom().then(resumeHeld)
     }
-    producer.on('drain', () => {
+    const resumeHeld = (): void => {
       if (held === undefined) return
       const h = held
       held = undefined
@@ -186,7 +187,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
         if (ended) finishInput()
         else input.resume()
       }
-    })
+    }
     const finishInput = (): void => {
       if (carry !== undefined) {
         const last = carry
@@ -234,6 +235,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       await Promise.race([producer.connect().catch(() => undefined), unreachableSeen, aborted])
       if (unreachable !== undefined) why = 'unreachable'
     }
+    held = undefined // input is over: what was held back is not read any more
     input.off('data', onData)
     input.off('end', onEnd)
     input.off('error', onError)

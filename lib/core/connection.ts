@@ -87,7 +87,6 @@ export class Connection {
   }
 
   get ready (): boolean { return this.#state === 'ready' }
-  get connecting (): boolean { return this.#state === 'connecting' }
   get stats (): Record<string, unknown> | undefined { return this.#stats }
   /** Several clients share it: records must carry their client's id to route reports. */
   get isShared (): boolean { return this.#clients.size > 1 }

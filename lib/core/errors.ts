@@ -1,10 +1,18 @@
+/** Every error code this library uses, one per class below: public API (match on codes, not on messages). */
+export const ERROR_CODES = [
+  'KLT_ERROR', 'KLT_INVALID_OPTIONS', 'KLT_CONNECT_TIMEOUT', 'KLT_DELIVERY_FAILED', 'KLT_CLOSED', 'KLT_BAD_RECORD',
+  'KLT_NATIVE_LOAD', 'KLT_SPOOL_LOCKED', 'KLT_SPOOL'
+] as const
+
+export type ErrorCode = typeof ERROR_CODES[number]
+
 /**
  * Every error this library raises or emits is a {@link KafkaLogError} with a stable
- * `code` (public API: match on it, not on messages), `retriable`, and an optional `cause`.
+ * `code` (one of {@link ERROR_CODES}), `retriable`, and an optional `cause`.
  */
 export class KafkaLogError extends Error {
-  static readonly code: string = 'KLT_ERROR'
-  readonly code: string
+  static readonly code: ErrorCode = 'KLT_ERROR'
+  readonly code: ErrorCode
   readonly retriable: boolean
 
   constructor (message: string, options: { cause?: unknown, retriable?: boolean } = {}) {
@@ -32,25 +40,9 @@ export class ConnectError extends KafkaLogError {
   static override readonly code = 'KLT_CONNECT_TIMEOUT'
 }
 
-/** A record was dropped because the buffer was full (emitted with `'drop'`, never thrown). */
-export class BufferFullError extends KafkaLogError {
-  static override readonly code = 'KLT_BUFFER_FULL'
-}
-
 /** Kafka refused or timed out a record; `cause` holds the librdkafka error. */
 export class DeliveryError extends KafkaLogError {
   static override readonly code = 'KLT_DELIVERY_FAILED'
-}
-
-/** `flush()`/`close()` ran out of time with records still pending. */
-export class FlushTimeoutError extends KafkaLogError {
-  static override readonly code = 'KLT_FLUSH_TIMEOUT'
-  readonly pending: number
-
-  constructor (message: string, pending: number) {
-    super(message, { retriable: true })
-    this.pending = pending
-  }
 }
 
 /** The producer was closed. */

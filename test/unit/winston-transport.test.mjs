@@ -38,6 +38,20 @@ class FakeProducer extends EventEmitter {
     return this.accept(this.written.length)
   }
 
+  // as the core: room again at 'drain', or when closed
+  waitForRoom () {
+    if (this.closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        this.off('drain', done)
+        this.off('close', done)
+        resolve()
+      }
+      this.on('drain', done)
+      this.on('close', done)
+    })
+  }
+
   flush () { return Promise.resolve({ delivered: this.written.length, failed: 0, pending: 0 }) }
   close () {
     this.closed = true

@@ -52,20 +52,20 @@ export function encodeFrame (r: EncodedRecord, spooledAt: number): Buffer {
 export type FrameResult =
   | { kind: 'record', record: SpooledRecord, end: number }
   | { kind: 'partial', need: number }
-  | { kind: 'corrupt', reason: string }
+  | { kind: 'corrupt' }
 
 export function decodeFrame (buf: Buffer, offset: number): FrameResult {
   if (buf.length - offset < FRAME_HEAD) return { kind: 'partial', need: FRAME_HEAD }
   const size = buf.readUInt32BE(offset)
-  if (size < 27 || size > MAX_BODY) return { kind: 'corrupt', reason: `impossible record length ${size}` }
+  if (size < 27 || size > MAX_BODY) return { kind: 'corrupt' } // an impossible length
   const end = offset + FRAME_HEAD + size
   if (end > buf.length) return { kind: 'partial', need: FRAME_HEAD + size }
   const body = buf.subarray(offset + FRAME_HEAD, end)
-  if (crc32(body) !== buf.readUInt32BE(offset + 4)) return { kind: 'corrupt', reason: 'checksum mismatch' }
+  if (crc32(body) !== buf.readUInt32BE(offset + 4)) return { kind: 'corrupt' } // checksum mismatch
   try {
     return { kind: 'record', record: decodeBody(body), end }
-  } catch (err) {
-    return { kind: 'corrupt', reason: (err as Error).message }
+  } catch {
+    return { kind: 'corrupt' } // a body that does not decode
   }
 }
 

@@ -64,3 +64,16 @@ export function rescue (records: readonly EncodedRecord[], o: ResolvedOptions): 
   }
   return { records: records.length, dir, pid }
 }
+
+/**
+ * At exit, not connected: rescue `records` and return what to say on stderr. Throws when
+ * they could not even be written (the caller counts them as lost).
+ */
+export function rescueAtExit (records: readonly EncodedRecord[], o: ResolvedOptions): string {
+  const r = rescue(records, o)
+  return r.pid === undefined
+    ? `not connected to Kafka at exit: ${r.records} log record(s) written to ${r.dir}; the rescue process could not start: ` +
+      `send them with kafka-log-transport spool replay ${r.dir} -b ${o.brokers}`
+    : `not connected to Kafka at exit: ${r.records} log record(s) handed to a rescue process (pid ${r.pid}) that sends them ` +
+      `within ${Math.round((o.connectTimeoutMs + o.flushTimeoutMs) / 1000)} s, or leaves them in ${r.dir}`
+}

@@ -1,0 +1,153 @@
+import type { Writable } from 'node:stream'
+
+/*
+ * The options' types: what callers pass (KafkaLogOptions) and what the core works with
+ * after resolveOptions() (ResolvedOptions). Names, defaults and docs: option-table.ts.
+ */
+
+/** Anything `write()` accepts: a serialized line (string/Buffer) or a record object. */
+export type LogInput = string | Buffer | Record<string, unknown>
+
+/** A record's fields, as seen by topic/key functions (parsed lazily for lines). */
+export type LogFields = Record<string, unknown>
+
+export type TopicOption = string | ((fields: LogFields) => string)
+/** `'none'`, `'hostname'`, a field path such as `'req.id'`, or a function. */
+export type KeyOption = string | ((fields: LogFields) => string | Buffer | null | undefined)
+export type Compression = 'lz4' | 'zstd' | 'gzip' | 'snappy' | 'none'
+export type OverflowPolicy = 'block' | 'dropNewest' | 'dropOldest'
+export type OversizedPolicy = 'truncate' | 'drop'
+export type DeliveryReports = 'errors' | 'all'
+export type RdkafkaValue = string | number | boolean
+
+/** Options of {@link KafkaLogProducer}. Only `brokers` and `topic` are required. */
+export interface KafkaLogOptions {
+  /** Bootstrap brokers: `'host:port,host:port'` or an array. */
+  brokers: string | string[]
+  /** A topic, a template such as `logs.{service}.{level}`, or a function of the record. */
+  topic: TopicOption
+  /** Partition key: `'none'` (default), `'hostname'`, a field path such as `'req.id'`, or a function. */
+  key?: KeyOption
+  /** Default `'lz4'`. */
+  compression?: Compression
+  /** Default `'all'`. */
+  acks?: 'all' | 0 | 1
+  /** Idempotent producer (no duplicates on retry). Default true; needs acks `'all'`. */
+  idempotence?: boolean
+  /** librdkafka `linger.ms`. Default 5. */
+  lingerMs?: number
+  /** librdkafka `batch.num.messages`. Default 10000. */
+  batchMessages?: number
+  /** Largest record value sent, in bytes. Default 1000000 (Kafka's own default `message.max.bytes`). */
+  maxMessageBytes?: number
+  /** A record over `maxMessageBytes`: `'truncate'` (default; keeps its head, marked) or `'drop'`. Counted either way. */
+  oversized?: OversizedPolicy
+  /**
+   * `'errors'` (default): librdkafka reports failed records only, and successes are settled
+   * at flush points (3x cheaper). `'all'`: a report per record, which also feeds the
+   * write-to-ack latency histogram. With a `spool`, `'all'` is the default and required.
+   */
+  deliveryReports?: DeliveryReports
+  /**
+   * Main thread only. Default true: flush and disconnect when nothing else keeps the process
+   * alive (node-rdkafka's handles would otherwise keep it running), flush on SIGTERM/SIGINT,
+   * and report undelivered records on exit.
+   */
+  exitHook?: boolean
+  /**
+   * Bound of the in-process buffer, in bytes: record values plus 768 bytes per record (what a
+   * buffered record costs beyond its value). Default 64 MiB. librdkafka's own queue is
+   * bounded from it too (half of it), so memory in an outage follows this option.
+   */
+  maxBufferBytes?: number
+  /** Bound of the in-process buffer, in records. Default 100000. */
+  maxBufferMessages?: number
+  /** What happens when a bound is reached. Default `'dropOldest'`. */
+  overflow?: OverflowPolicy
+  /** Where dropped or failed records go instead (a writable stream or a file path). */
+  fallback?: Writable | string
+  /** Headers added to every record. */
+  headers?: Record<string, string>
+  /**
+   * Per-record headers `content-type`, `log-id`, `level`, `traceparent`. Default true.
+   * Each header costs ~0.5-0.7 µs in node-rdkafka's produce(): false trades them for throughput.
+   */
+  logHeaders?: boolean
+  /** Any librdkafka property, passed through (TLS, SASL, client.id, ...). */
+  rdkafka?: Record<string, RdkafkaValue>
+  /**
+   * Without a connection after this long, emit one `ConnectError` (`'error'`). Connecting goes
+   * on, and records keep waiting within the buffer's bounds. Default 30000.
+   */
+  connectTimeoutMs?: number
+  /** Default timeout of `flush()` and `close()`. Default 5000. */
+  flushTimeoutMs?: number
+  /**
+   * When the process exits (process.exit(), an uncaught exception) with records not yet
+   * acknowledged, the 'exit' hook hands them to librdkafka and blocks this long so its
+   * threads can send them (JS cannot learn of the acks any more, so the whole time is
+   * waited). Main thread, with `exitHook`. Default 1000; 0 turns it off.
+   */
+  exitFlushMs?: number
+  /** How long librdkafka retries one record before reporting it failed. Default 120000. */
+  messageTimeoutMs?: number
+  /**
+   * A durable spool on local disk (off by default): records that would overflow the memory
+   * buffer, or that time out in an outage, go to append-only files in `dir` and are sent
+   * when Kafka is back, also by the next run after a crash. See RELIABILITY.md.
+   */
+  spool?: SpoolOptions
+}
+
+export type SpoolFsync = 'never' | 'interval' | 'always'
+
+/** Options of the durable spool. */
+export interface SpoolOptions {
+  /** A directory of its own (created if missing); one live process per directory. */
+  dir: string
+  /** Bound of the spool on disk, in bytes. Past it the `overflow` policy applies. Default 1 GiB. */
+  maxBytes?: number
+  /**
+   * `'interval'` (default): written at once (a crash of the process loses nothing), synced to
+   * the device every `fsyncIntervalMs` (power loss: at most that much). `'always'`: synced per
+   * record (slow). `'never'`: left to the OS.
+   */
+  fsync?: SpoolFsync
+  /** Default 1000. */
+  fsyncIntervalMs?: number
+}
+
+export interface ResolvedSpoolOptions {
+  readonly dir: string
+  readonly maxBytes: number
+  readonly fsync: SpoolFsync
+  readonly fsyncIntervalMs: number
+}
+
+/** Options after validation and defaults: frozen, never the caller's object. */
+export interface ResolvedOptions {
+  readonly brokers: string
+  readonly topic: TopicOption
+  readonly key: KeyOption
+  readonly compression: Compression
+  readonly acks: 'all' | 0 | 1
+  readonly idempotence: boolean
+  readonly lingerMs: number
+  readonly batchMessages: number
+  readonly maxMessageBytes: number
+  readonly oversized: OversizedPolicy
+  readonly deliveryReports: DeliveryReports
+  readonly exitHook: boolean
+  readonly maxBufferBytes: number
+  readonly maxBufferMessages: number
+  readonly overflow: OverflowPolicy
+  readonly fallback: Writable | string | undefined
+  readonly headers: Readonly<Record<string, string>>
+  readonly logHeaders: boolean
+  readonly rdkafka: Readonly<Record<string, RdkafkaValue>>
+  readonly connectTimeoutMs: number
+  readonly flushTimeoutMs: number
+  readonly exitFlushMs: number
+  readonly messageTimeoutMs: number
+  readonly spool: ResolvedSpoolOptions | undefined
+}

@@ -1,0 +1,28 @@
+import type { LibrdKafkaError } from 'node-rdkafka'
+import { DeliveryError } from './errors'
+
+/** librdkafka's produce() refusals that the producer handles itself. */
+export const ERR_QUEUE_FULL = -184
+export const ERR_MSG_SIZE_TOO_LARGE = 10
+// librdkafka gave up on the record in time (an outage longer than messageTimeoutMs)
+const ERR_MSG_TIMED_OUT = -192
+const MSG_TIMED_OUT_MESSAGE = /message timed out/i
+// librdkafka's "unknown topic" (local, after topic.metadata.propagation.max.ms) and the
+// broker's. node-rdkafka's delivery-report errors arrive with code -1: match the message too.
+const UNKNOWN_TOPIC_CODES = new Set([-188, 3])
+const UNKNOWN_TOPIC_MESSAGE = /unknown topic/i
+
+/** librdkafka gave up on a record in time (with a spool, it is kept on disk instead of failing). */
+export function isTimeout (err: LibrdKafkaError): boolean {
+  return err.code === ERR_MSG_TIMED_OUT || MSG_TIMED_OUT_MESSAGE.test(err.message) || (err as { isRetriable?: boolean }).isRetriable === true
+}
+
+export function isUnknownTopic (err: LibrdKafkaError): boolean {
+  return UNKNOWN_TOPIC_CODES.has(err.code) || UNKNOWN_TOPIC_MESSAGE.test(err.message)
+}
+
+/** One clear error per missing topic (its records are counted as failed, one by one). */
+export function unknownTopicError (topic: string, cause: unknown): DeliveryError {
+  return new DeliveryError(`topic "${topic}" does not exist and the broker does not create topics on first use: ` +
+    'create it (kafka-topics.sh --create) or set auto.create.topics.enable=true on the broker; its records are counted as failed', { cause })
+}
