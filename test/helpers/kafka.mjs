@@ -104,7 +104,10 @@ export async function countRecords (topic, { bootstrap = brokers() } = {}) {
   const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': bootstrap, 'group.id': `klt-count-${randomUUID()}` }, {})
   await new Promise((resolve, reject) => consumer.connect({ timeout: 15000 }, (err) => (err ? reject(err) : resolve())))
   try {
-    const partitions = await waitForPartitions(consumer, topic, 10000)
+    // a loaded broker can be slow to list a new topic's partitions: wait, and never take
+    // "none listed yet" for "no records"
+    const partitions = await waitForPartitions(consumer, topic, 30000)
+    if (partitions.length === 0) throw new Error(`countRecords: no partitions listed for ${topic} within 30 s`)
     let total = 0
     for (const p of partitions) {
       const w = await new Promise((resolve, reject) => consumer.queryWatermarkOffsets(topic, p.id, 10000, (err, o) => (err ? reject(err) : resolve(o))))

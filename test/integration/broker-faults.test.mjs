@@ -89,7 +89,9 @@ t.test('broker down when the app starts, up 10 s later: the app is not held up, 
   lag = watchLag()
   const r = await producer.flush(60000)
   clearInterval(lag)
-  t.ok(worstLag < 250, `the event loop never stalled (worst lag ${Math.round(worstLag)} ms)`)
+  // RELIABILITY.md, "the event loop is not held up meanwhile": a generous bound, not a speed
+  // figure (that belongs in benchmarks/): a blocking connect or flush would stall it for seconds
+  t.ok(worstLag < 1000, `the event loop never stalled (worst lag ${Math.round(worstLag)} ms)`)
   t.same(r, { delivered: N, failed: 0, pending: 0 })
   const back = await readBack(topic, N, kafka.brokers)
   t.equal(back.seqs.size, N, 'every buffered log is in Kafka')
@@ -110,16 +112,26 @@ t.test('broker frozen (SIGSTOP): flush() and close() return within their timeout
   let t0 = Date.now()
   const f = await producer.flush(2000)
   const flushMs = Date.now() - t0
-  t.ok(flushMs < 3000, `flush(2000) returned in ${flushMs} ms`)
+  // RELIABILITY.md, "flush(ms) returns within ms, also when the broker is frozen": generous slack
+  t.ok(flushMs < 2000 + 3000, `flush(2000) returned in ${flushMs} ms`)
   t.equal(f.pending, 1000, 'with what is still pending')
   t0 = Date.now()
   const c = await producer.close(3000)
   const closeMs = Date.now() - t0
-  t.ok(closeMs < 5000, `close(3000) returned in ${closeMs} ms`)
+  // RELIABILITY.md, "close(ms) returns within ms plus, at most, one connection attempt already under way (<= 10 s)"
+  t.ok(closeMs < 3000 + 10000, `close(3000) returned in ${closeMs} ms`)
   t.equal(c.pending, 1000)
   const m = producer.metrics()
   t.equal(m.written, 2000)
   t.equal(m.written, m.delivered + m.failed + m.dropped + m.pending, 'every record accounted for')
+  // what Kafka holds once the broker runs again: the 1,000 delivered ones, each once; of
+  // those it held when frozen, none twice (it may or may not have taken them)
+  node.signal('SIGCONT')
+  const got = (await consumeAll(topic, 1000, { bootstrap: kafka.brokers, settleMs: 2000 })).map((x) => JSON.parse(x.value.toString()))
+  const sorted = (xs) => xs.map((x) => x.i).sort((a, b) => a - b)
+  t.same(sorted(got.filter((x) => !x.frozen)), Array.from({ length: 1000 }, (_, i) => i), 'the 1,000 delivered records are in Kafka, once each')
+  const frozen = sorted(got.filter((x) => x.frozen))
+  t.same(frozen, [...new Set(frozen)], `of those written while it was frozen, none twice (${frozen.length} arrived)`)
 })
 
 t.test('an outage longer than messageTimeoutMs: records librdkafka held fail, are counted and go to the fallback', async (t) => {
@@ -147,4 +159,9 @@ t.test('an outage longer than messageTimeoutMs: records librdkafka held fail, ar
   t.equal(m.written, m.delivered + m.failed + m.dropped + m.pending, 'every record accounted for')
   t.equal(fallback.length, 100, 'each failed record went to the fallback')
   t.same(fallback.map((l) => JSON.parse(l).seq).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i))
+  // and none of them is in Kafka once it is back: the fallback holds the only copy
+  node.start()
+  await node.waitReady({ timeoutMs: 60000 })
+  const got = await consumeAll(topic, 1, { bootstrap: kafka.brokers, settleMs: 3000 })
+  t.same(got.map((x) => JSON.parse(x.value.toString()).seq), [-1], 'Kafka holds only the record delivered before the outage')
 })

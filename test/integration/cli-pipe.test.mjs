@@ -74,10 +74,10 @@ t.test('tail follows: records written after it started are printed as they arriv
 
 t.test('SIGINT while the producer app still runs: pipe flushes what it read and exits 0', async (t) => {
   const topic = await createTopic(uniqueTopic('klt-cli'))
-  const p = startCli(['pipe', '-b', brokers(), '-t', topic])
+  const p = startCli(['pipe', '-b', brokers(), '-t', topic, '--tee'])
   p.child.stdin.write(lines(500).join('\n') + '\n')
-  // the records must have been read (and the connection made) before the signal
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  // the records must have been read before the signal: --tee echoes each chunk as pipe takes it
+  await p.waitFor('stdout', /line 499 plain text\n/)
   p.child.kill('SIGINT')
   const r = await p.done
   t.equal(r.code, 0, p.stderr())

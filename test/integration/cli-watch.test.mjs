@@ -24,12 +24,14 @@ t.test('watch alerts on a spike and on a drop, runs --exec, serves Prometheus te
   const rate = { perSecond: 200, stop: false }
   const generator = traffic(producer, rate) // steady traffic already flows when watch starts
   const w = startCli(['watch', '-b', brokers(), '-t', topic, '--window', '1s', '--tick', '100ms', '--baseline', '3s', '--warmup', '2s',
-    '--min-rate', '20', '--metrics-port', '0', '--exec', 'echo "exec saw $KLT_ALERT_KIND $KLT_ALERT_SERVICE/$KLT_ALERT_LEVEL"'])
+    '--min-rate', '20', '--metrics-port', '0', '-v', '--exec', 'echo "exec saw $KLT_ALERT_KIND $KLT_ALERT_SERVICE/$KLT_ALERT_LEVEL"'])
   t.teardown(() => w.child.kill('SIGKILL'))
   const started = await w.waitFor('stderr', /watching klt-cli-watch-\S+ \(1 partition\(s\)\)/)
   const url = /metrics at (http:\/\/\S+\/metrics)/.exec(started)?.[1]
   t.ok(url, `metrics endpoint announced: ${url}`)
-  await sleep(3000) // steady: a baseline of ~200/s, past the warm-up
+  // steady: -v reports the rates once per window (1 s); its third report comes past the 2 s
+  // warm-up, and shows a baseline for api/info
+  await w.waitFor('stderr', /(?:^watch: (?!brokers=).*\n(?:.*\n)*?){2}^watch: .*api\/info [\d.]+\/s \(base [\d.]+\)/m)
   t.equal(w.stdout(), '', 'no alert while traffic is steady')
   rate.perSecond = 1000 // spike: 5x
   await w.waitFor('stdout', /ALERT spike service=api level=info rate=\S+ baseline=\S+ threshold=\S+/, 5000)

@@ -32,19 +32,27 @@ t.test('with nothing listening at the broker address, close() returns by its dea
   t.equal(m.pending, 0)
 })
 
-t.test('a wrong broker address gives one clear ConnectError within connectTimeoutMs', async (t) => {
+t.test('a wrong broker address gives one clear ConnectError after connectTimeoutMs', async (t) => {
   const producer = new KafkaLogProducer({ brokers: '127.0.0.1:9', topic: 'nowhere', connectTimeoutMs: 1500 })
   const errors = []
   const t0 = Date.now()
   producer.on('error', (e) => errors.push([Date.now() - t0, e]))
   producer.write('one line')
-  await new Promise((resolve) => setTimeout(resolve, 6000))
-  await producer.close(500)
-  t.equal(errors.length, 1, 'one error, not one per retry')
+  // wait for the error itself; the guard only keeps a missing error from hanging the test
+  await new Promise((resolve, reject) => {
+    producer.once('error', resolve)
+    setTimeout(() => reject(new Error('no error within 30 s')), 30000).unref()
+  })
   const [at, err] = errors[0]
   t.equal(err.code, 'KLT_CONNECT_TIMEOUT')
   t.match(err.message, /could not connect to Kafka at 127\.0\.0\.1:9/)
-  t.ok(at >= 1500 && at < 1500 + 3000, `reported after ${at} ms`)
+  // RELIABILITY.md, "one ConnectError after connectTimeoutMs": not before it
+  t.ok(at >= 1500, `reported after ${at} ms, not before connectTimeoutMs (1500 ms)`)
+  // the producer goes on retrying (attempts of connectTimeoutMs, 1 s apart) and nothing
+  // announces a failed retry: to see that none reports again, sit through two more of them
+  await new Promise((resolve) => setTimeout(resolve, 2 * (1500 + 1000) + 500))
+  await producer.close(500)
+  t.equal(errors.length, 1, 'one error, not one per retry')
 })
 
 // Issue #9: the library's own diagnostics never loop back into the logger reporting them
@@ -54,7 +62,8 @@ for (const kind of ['pino', 'winston']) {
     const { promisify } = await import('node:util')
     const { stdout } = await promisify(execFile)(process.execPath, ['test/fixtures/diagnostics-loop.mjs', kind], { timeout: 30000 })
     const r = JSON.parse(stdout.trim().split('\n').pop())
-    t.ok(r.diagnostics <= 2, `${r.diagnostics} diagnostic(s) in 4 s`)
-    t.ok(r.written <= 100 + 2, `${r.written} records written: the app's 100 plus what it logged about us`)
+    // at least one: the unreachable broker must be reported, else nothing here could loop
+    t.ok(r.diagnostics >= 1 && r.diagnostics <= 2, `${r.diagnostics} diagnostic(s) in 4 s: the unreachable broker was reported, and no loop`)
+    t.equal(r.written, 100 + r.diagnostics, `${r.written} records written: the app's 100 plus one per diagnostic it logged`)
   })
 }

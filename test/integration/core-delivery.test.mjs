@@ -103,6 +103,10 @@ t.test('oversized records: truncated with a marker (valid JSON) or dropped, alwa
   await dropping.close(15000)
   t.equal(dropping.metrics().droppedByReason['too-large'], 1)
   t.equal(dropping.metrics().delivered, 1)
+  // read back: the topic holds the two records above and 'fits', once; the dropped one is not there
+  const after = (await consumeAll(topic, 3, { settleMs: 300 })).map((m) => m.value.toString())
+  t.same(after.filter((v) => !v.startsWith('{')), ['fits'], 'the one that fits arrived, once; the oversized one did not')
+  t.equal(after.length, 3)
 })
 
 t.test('records carrying trace ids get a W3C traceparent header', async (t) => {
