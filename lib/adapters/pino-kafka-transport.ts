@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { MAIN_THREAD_HOOKS } from './pino-transport'
 import { type KafkaLogOptions } from '../index'
-import { registerExit, unregisterExit, type ExitParticipant, resolveOptions, reportUnheard } from '../internal'
+import { bounded, registerExit, unregisterExit, type ExitParticipant, resolveOptions, reportUnheard } from '../internal'
 
 /** pino.transport()'s own options (worker settings and such), besides target and options. */
 export type PinoTransportExtra = Record<string, unknown>
@@ -56,15 +56,7 @@ export function kafkaTransport (options: KafkaLogOptions, extra: PinoTransportEx
 
 /** thread-stream's flush (the worker's flush waits for Kafka's acknowledgements), bounded. */
 function flushStream (stream: ThreadStream, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.closed || typeof stream.flush !== 'function') {
-      resolve()
-      return
-    }
-    const timer = setTimeout(resolve, timeoutMs)
-    stream.flush(() => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
+  const flush = stream.flush
+  if (stream.closed || typeof flush !== 'function') return Promise.resolve()
+  return bounded(timeoutMs, (done) => { flush.call(stream, done); return () => {} })
 }

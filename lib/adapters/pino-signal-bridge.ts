@@ -14,7 +14,7 @@
  */
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 import path from 'node:path'
-import { registerExit, unregisterExit, type ExitParticipant } from '../internal'
+import { bounded, registerExit, unregisterExit, type ExitParticipant } from '../internal'
 
 const CHANNEL = 'kafka-log-transport:pino-signal'
 const INSTALLED = Symbol.for('kafka-log-transport.pino-signal-bridge')
@@ -50,19 +50,15 @@ export function installMainThreadBridge (): void {
     await new Promise((resolve) => setImmediate(resolve))
     const request = nextRequest++
     const waiting = new Set(targets.keys())
-    const boundMs = Math.max(...targets.values())
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, boundMs)
+    await bounded(Math.max(...targets.values()), (done) => {
       replies = (target, r) => {
         if (r !== request) return
         waiting.delete(target)
-        if (waiting.size > 0) return
-        clearTimeout(timer)
-        resolve()
+        if (waiting.size === 0) done()
       }
       channel.postMessage({ code: 'flush', request } satisfies Message)
+      return () => { replies = undefined }
     })
-    replies = undefined
   }
   channel.onmessage = (event: unknown) => {
     const m = (event as { data: Message }).data

@@ -7,7 +7,7 @@ import build from 'pino-abstract-transport'
 import { bridgeSignals } from './pino-signal-bridge'
 import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
 import { type KafkaLogOptions } from '../index'
-import { drainedOrGone, resolveOptions } from '../internal'
+import { bounded, drainedOrGone, resolveOptions } from '../internal'
 
 // thread-stream's end() (main thread, at exit) waits at most 10 s for the worker to close.
 // The producer process finishes its flush on its own even after we stop waiting.
@@ -129,13 +129,14 @@ export function pinoTransport (options: KafkaLogOptions): ReturnType<typeof buil
     if (gone || !child.connected) return
     pipe.uncork()
     const id = nextFlushId++
-    const replied = new Promise<void>((resolve) => { flushReplies.set(id, resolve) })
     const request: ProcessRequest = { code: 'flush', id, lines: sent }
-    child.send(request)
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([replied, exited, new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())) })])
-    clearTimeout(timer)
-    flushReplies.delete(id)
+    // the reply, or the process's end, or the deadline
+    await bounded(deadline - Date.now(), (done) => {
+      flushReplies.set(id, done)
+      void exited.then(done)
+      child.send(request)
+      return () => { flushReplies.delete(id) }
+    })
   }
   Object.assign(stream, { flush })
   const mainThreadHooks = (options as unknown as Record<string, unknown>)[MAIN_THREAD_HOOKS] === true

@@ -1,6 +1,6 @@
 import TransportStream from 'winston-transport'
 import { ConfigError, type KafkaLogOptions, type LogFields, KafkaLogProducer, type FlushResult } from '../index'
-import { resolveOptions, describeValue } from '../internal'
+import { bounded, resolveOptions, describeValue } from '../internal'
 
 // triple-beam's symbols (winston's own, shared through the global symbol registry)
 const LEVEL = Symbol.for('level')
@@ -249,7 +249,7 @@ export class KafkaTransport extends TransportStream {
     const ending = (this as unknown as { _writableState?: { ending?: boolean } })._writableState?.ending === true
     if (!ending) this.end()
     // every write winston buffered in this stream reaches log() first (bounded)
-    await bounded(this.#final, timeoutMs)
+    await bounded(timeoutMs, (done) => { void this.#final.then(done); return () => {} })
     const result = await this.producer.close(Math.max(0, deadline - Date.now()))
     this.#release() // anything still waiting goes to the closed producer: counted as dropped
     return result
@@ -263,14 +263,4 @@ export class KafkaTransport extends TransportStream {
       process.emitWarning(err.message, { code: (err as { code?: string }).code ?? 'KLT_WINSTON' })
     }
   }
-}
-
-function bounded (p: Promise<void>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms))
-    void p.then(() => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
 }

@@ -1,17 +1,18 @@
 /**
  * Resolve when `register`'s callback fires or `timeoutMs` passes, whichever is first:
- * every wait of the producer is bounded this way. `register` returns its own undo.
+ * every wait of the producer is bounded this way. `register` returns its own undo, run
+ * once the wait is over; the callback may fire more than once, even before `register` returns.
  */
-export function bounded (timeoutMs: number, register: (done: () => void) => () => void): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
+export async function bounded (timeoutMs: number, register: (done: () => void) => () => void): Promise<void> {
+  let undo: () => void = () => {}
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, timeoutMs))
+    undo = register(() => {
       clearTimeout(timer)
-      unregister()
       resolve()
-    }
-    const timer = setTimeout(done, Math.max(0, timeoutMs))
-    const unregister = register(done)
+    })
   })
+  undo()
 }
 
 /** A set of one-shot waiters: `wait(ms)` until `wake()`, bounded. */

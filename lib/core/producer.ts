@@ -7,6 +7,7 @@ import { resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, ty
 import { buildRdkafkaConfig, redact, type RdkafkaConfig } from './config/rdkafka-config'
 import { connectError } from './connect-error'
 import { Connection, type ConnectionClient } from './connection'
+import { firstOf } from './drained'
 import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isTimeout, isUnknownTopic, unknownTopicError } from './delivery'
 import { ClosedError, DeliveryError, KafkaLogError, type BadRecordError } from './errors'
 import { Fallback } from './fallback'
@@ -200,15 +201,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    */
   waitForRoom (): Promise<void> {
     if (this.#closed) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.off('drain', done)
-        this.off('close', done)
-        resolve()
-      }
-      this.on('drain', done)
-      this.on('close', done)
-    })
+    return firstOf(this, ['drain', 'close'])
   }
 
   /** Wait until everything written so far is acknowledged, or `timeoutMs` passes. Never rejects. */
