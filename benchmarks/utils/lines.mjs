@@ -1,5 +1,7 @@
-// 1,000,000 pino-shaped NDJSON lines of ~300 bytes, generated once into benchmarks/.data/
-// (git-ignored), plus the same lines prefixed "reqId<TAB>" for kcat -K.
+// 1,000,000 pino-shaped NDJSON lines of ~300 bytes, generated into benchmarks/.data/
+// (git-ignored), plus the same lines prefixed "reqId<TAB>" for kcat -K. Their `time` is the
+// Kafka timestamp: lines are stamped when generated and made anew once they are a day old,
+// so the broker's retention (7 days by default) never deletes a segment during a run.
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,13 +22,23 @@ export function pinoLine (i, time) {
   })
 }
 
+const MAX_AGE_MS = 24 * 3600 * 1000
+
+function fresh (file) {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs < MAX_AGE_MS
+  } catch {
+    return false
+  }
+}
+
 /** Paths of the line files for `n` lines, generating them when missing. */
 export function ensureLines (n) {
   fs.mkdirSync(DATA_DIR, { recursive: true })
   const plain = path.join(DATA_DIR, `lines-${n}.ndjson`)
   const keyed = path.join(DATA_DIR, `lines-${n}.keyed.tsv`)
-  if (!fs.existsSync(plain) || !fs.existsSync(keyed)) {
-    const t0 = 1764000000000
+  if (!fresh(plain) || !fresh(keyed)) {
+    const t0 = Date.now() - n
     const a = []
     const b = []
     for (let i = 0; i < n; i++) {

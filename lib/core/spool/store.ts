@@ -1,29 +1,20 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { SpoolError, SpoolLockedError } from '../errors'
+import { SpoolError } from '../errors'
 import type { ResolvedSpoolOptions } from '../config/options'
 import type { EncodedRecord } from '../record/record'
 import { decodeFrame, encodeFrame, type SpooledRecord } from './format'
+import { SegmentAppender } from './appender'
+import { lockSpool, unlockSpool } from './lock'
+import { READ_CHUNK, frameAt, readAt, readDropped, recoverSegments, segmentFile, writeAck, type Segment, type SpoolMark } from './segment'
 
-// A spool directory holds numbered append-only segment files (000000000001.seg, ...), an
-// ack file (how far replay has been acknowledged) and a lock file (the owner's pid).
-const SEGMENT_RE = /^(\d{12})\.seg$/
-// a segment given up under dropOldest, renamed aside until the fallback has its records
-const DROPPED_RE = /^\d{12}\.seg\.dropped$/
-const ACK_FILE = 'ack.json'
-const LOCK_FILE = 'lock'
-const READ_CHUNK = 1024 * 1024
+export { spoolOwner } from './lock'
+export type { SpoolMark } from './segment'
+
+// A spool directory holds numbered append-only segment files, an ack file (how far replay
+// has been acknowledged) and a lock file (the owner's pid): see segment.ts and lock.ts.
 const MIN_SEGMENT = 16 * 1024
 const MAX_SEGMENT = 64 * 1024 * 1024
-
-interface Segment {
-  seq: number
-  file: string
-  /** Bytes of whole, valid records (a torn tail is not counted). */
-  size: number
-  /** Records in it not yet read for replay. */
-  unread: number
-}
 
 /** A segment given up by `dropOldestSegment()`. */
 export interface DroppedSegment {
@@ -34,12 +25,6 @@ export interface DroppedSegment {
    * chunk at a time; the file is deleted once they have been read (or the reader stops).
    */
   values: AsyncIterable<Buffer> | undefined
-}
-
-/** A position in the spool: everything before it has been read. */
-export interface SpoolMark {
-  seq: number
-  offset: number
 }
 
 export interface SpoolState {
@@ -54,61 +39,6 @@ export interface SpoolState {
   corrupt: number
 }
 
-const segmentName = (seq: number): string => `${String(seq).padStart(12, '0')}.seg`
-const held = new Set<string>()
-
-function isAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/**
- * The values of a dropped segment's records, oldest first, read a chunk at a time; the
- * file is deleted at the end, also when the reader stops early. A record damaged since it
- * was written ends the reading (it was counted as dropped all the same).
- */
-async function * readDropped (file: string, size: number): AsyncGenerator<Buffer> {
-  try {
-    const fh = await fs.promises.open(file, 'r')
-    try {
-      let rest = Buffer.alloc(0)
-      for (let offset = 0; offset < size;) {
-        const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - offset))
-        const { bytesRead } = await fh.read(chunk, 0, chunk.length, offset)
-        if (bytesRead === 0) return
-        offset += bytesRead
-        const buf = rest.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([rest, chunk.subarray(0, bytesRead)])
-        let at = 0
-        for (let f = decodeFrame(buf, at); f.kind !== 'partial'; f = decodeFrame(buf, at)) {
-          if (f.kind === 'corrupt') return
-          yield f.record.value
-          at = f.end
-        }
-        rest = buf.subarray(at) // a record that runs on into the next chunk
-      }
-    } finally {
-      await fh.close()
-    }
-  } finally {
-    await fs.promises.rm(file, { force: true })
-  }
-}
-
-/** The pid of the live process that holds `dir`'s lock, if any (a lock left by a dead one does not count). */
-export function spoolOwner (dir: string): number | undefined {
-  let pid: number
-  try {
-    pid = Number.parseInt(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8'), 10)
-  } catch {
-    return undefined
-  }
-  return Number.isInteger(pid) && isAlive(pid) ? pid : undefined
-}
-
 /**
  * The durable spool: records appended to segment files, read back oldest first for replay,
  * deleted a whole segment at a time once acknowledged. Synchronous I/O: an append is one
@@ -120,7 +50,7 @@ export class Spool {
   readonly #readOnly: boolean
   readonly #segmentBytes: number
   #segments: Segment[] = []
-  #fd: number | undefined
+  readonly #appender: SegmentAppender
   #readSeq = 0
   #readOffset = 0
   /** The highest segment number used so far (new segments count on from it, never reusing an acknowledged one). */
@@ -128,8 +58,6 @@ export class Spool {
   #unread = 0
   #bytes = 0
   #corrupt = 0
-  #dirty = false
-  #syncTimer: NodeJS.Timeout | undefined
   #head: { seq: number, offset: number, at: number } | undefined
   #closed = false
   /** Records found on open, left by an earlier run. */
@@ -150,6 +78,7 @@ export class Spool {
     this.dir = o.dir
     this.#o = o
     this.#readOnly = readOnly
+    this.#appender = new SegmentAppender(o)
     this.#segmentBytes = Math.max(MIN_SEGMENT, Math.min(MAX_SEGMENT, Math.floor(o.maxBytes / 16)))
     if (!readOnly) {
       try {
@@ -157,14 +86,23 @@ export class Spool {
       } catch (err) {
         throw new SpoolError(`cannot create the spool directory ${o.dir}: ${(err as Error).message}`, { cause: err })
       }
-      this.#lock()
+      lockSpool(o.dir)
     } else if (!fs.existsSync(o.dir)) {
       throw new SpoolError(`no spool directory at ${o.dir}`)
     }
     try {
-      this.#recover()
+      const found = recoverSegments(o.dir, readOnly)
+      this.#segments = found.segments
+      this.#lastSeq = found.lastSeq
+      this.#readSeq = found.mark.seq
+      this.#readOffset = found.mark.offset
+      this.#corrupt = found.corrupt
+      for (const seg of found.segments) {
+        this.#unread += seg.unread
+        this.#bytes += seg.size
+      }
     } catch (err) {
-      if (!readOnly) this.#unlock()
+      if (!readOnly) unlockSpool(o.dir)
       throw err instanceof SpoolError ? err : new SpoolError(`cannot read the spool in ${o.dir}: ${(err as Error).message}`, { cause: err })
     }
     this.recovered = this.#unread
@@ -178,157 +116,25 @@ export class Spool {
     return { records: this.#unread, bytes: this.#bytes, segments: this.#segments.length, oldestSpooledAt: this.#oldestSpooledAt(), corrupt: this.#corrupt }
   }
 
-  // --- lock ----------------------------------------------------------------------------
-
-  #lock (): void {
-    const file = path.join(this.dir, LOCK_FILE)
-    const taken = (by: string): SpoolLockedError => new SpoolLockedError(`the spool directory ${this.dir} is in use by ${by}: ` +
-      'one live process (and one producer) per spool directory; give each its own, e.g. with the instance name or pid in the path')
-    if (held.has(this.dir)) throw taken('another producer of this process')
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' })
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new SpoolError(`cannot lock the spool directory ${this.dir}: ${(err as Error).message}`, { cause: err })
-      const pid = spoolOwner(this.dir)
-      if (pid !== undefined && pid !== process.pid) throw taken(`process ${pid}`)
-      fs.writeFileSync(file, String(process.pid)) // left by a process that is gone: take it over
-    }
-    held.add(this.dir)
-  }
-
-  #unlock (): void {
-    held.delete(this.dir)
-    try {
-      fs.unlinkSync(path.join(this.dir, LOCK_FILE))
-    } catch {
-      // already gone
-    }
-  }
-
-  // --- recovery ------------------------------------------------------------------------
-
-  #recover (): void {
-    const files = fs.readdirSync(this.dir)
-    // dropped (and counted) by a run that ended before its fallback had them: gone anyway
-    if (!this.#readOnly) for (const f of files.filter((n) => DROPPED_RE.test(n))) fs.rmSync(path.join(this.dir, f), { force: true })
-    const seqs = files.map((f) => SEGMENT_RE.exec(f)?.[1]).filter((s) => s !== undefined).map(Number).sort((a, b) => a - b)
-    let ack: SpoolMark = { seq: 0, offset: 0 }
-    try {
-      ack = JSON.parse(fs.readFileSync(path.join(this.dir, ACK_FILE), 'utf8')) as SpoolMark
-    } catch {
-      // no ack yet: replay everything
-    }
-    this.#lastSeq = Math.max(ack.seq, seqs.at(-1) ?? 0)
-    for (const seq of seqs) {
-      const file = path.join(this.dir, segmentName(seq))
-      if (seq < ack.seq) {
-        if (!this.#readOnly) fs.rmSync(file, { force: true }) // acknowledged; the delete did not happen before the crash
-        continue
-      }
-      const from = seq === ack.seq ? ack.offset : 0
-      const { size, records, torn } = this.#scan(file, from)
-      if (torn && !this.#readOnly) fs.truncateSync(file, size) // a torn tail: appends go after the last whole record
-      this.#segments.push({ seq, file, size, unread: records })
-      this.#unread += records
-      this.#bytes += size
-      if (this.#segments.length === 1) {
-        this.#readSeq = seq
-        this.#readOffset = from
-      }
-    }
-  }
-
-  /** Count the whole records of a segment from `from`; stop at the first torn or corrupt one. */
-  #scan (file: string, from: number): { size: number, records: number, torn: boolean } {
-    const fd = fs.openSync(file, 'r')
-    try {
-      const total = fs.fstatSync(fd).size
-      let offset = from
-      let records = 0
-      while (offset < total) {
-        const buf = this.#readAt(fd, offset, Math.min(READ_CHUNK, total - offset))
-        let at = 0
-        while (at < buf.length) {
-          const f = decodeFrame(buf, at)
-          if (f.kind === 'record') {
-            records++
-            at = f.end
-            continue
-          }
-          if (f.kind === 'partial' && offset + at + f.need <= total) {
-            if (at === 0) { // one record bigger than the chunk
-              const big = decodeFrame(this.#readAt(fd, offset, f.need), 0)
-              if (big.kind === 'record') {
-                records++
-                at = big.end
-              } else {
-                this.#corrupt++
-                return { size: offset, records, torn: true }
-              }
-            }
-            break
-          }
-          // the rest of the file is not a whole, valid record: a torn write, or damage
-          this.#corrupt++
-          return { size: offset + at, records, torn: true }
-        }
-        offset += at
-      }
-      return { size: total, records, torn: false }
-    } finally {
-      fs.closeSync(fd)
-    }
-  }
-
-  #readAt (fd: number, position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length)
-    let got = 0
-    while (got < length) {
-      const n = fs.readSync(fd, buf, got, length - got, position + got)
-      if (n === 0) break
-      got += n
-    }
-    return buf.subarray(0, got)
-  }
-
-  // --- append --------------------------------------------------------------------------
-
   /** Append one record. False when it would take the spool past `maxBytes`. Throws SpoolError on I/O failure. */
   append (r: EncodedRecord): boolean {
     const frame = encodeFrame(r, Date.now())
     if (this.#bytes + frame.length > this.#o.maxBytes) return false
     let seg = this.#segments.at(-1)
-    if (this.#fd === undefined || seg === undefined || (seg.size > 0 && seg.size + frame.length > this.#segmentBytes)) seg = this.#roll()
-    try {
-      let done = 0
-      while (done < frame.length) done += fs.writeSync(this.#fd as number, frame, done)
-    } catch (err) {
-      // a half-written record must not sit in front of later ones: cut it off, go on in a new segment
-      try {
-        fs.ftruncateSync(this.#fd as number, seg.size)
-      } catch {}
-      this.#closeFd()
-      throw new SpoolError(`cannot write to the spool in ${this.dir}: ${(err as Error).message}`, { cause: err })
-    }
+    if (!this.#appender.open || seg === undefined || (seg.size > 0 && seg.size + frame.length > this.#segmentBytes)) seg = this.#roll()
+    this.#appender.write(frame, seg.size)
     seg.size += frame.length
     seg.unread++
     this.#unread++
     this.#bytes += frame.length
-    if (this.#o.fsync === 'always') fs.fdatasyncSync(this.#fd as number)
-    else if (this.#o.fsync === 'interval') this.#scheduleSync()
     return true
   }
 
   /** Start a new segment to append to. */
   #roll (): Segment {
-    this.#closeFd()
     const seq = ++this.#lastSeq
-    const file = path.join(this.dir, segmentName(seq))
-    try {
-      this.#fd = fs.openSync(file, 'a')
-    } catch (err) {
-      throw new SpoolError(`cannot create a spool segment in ${this.dir}: ${(err as Error).message}`, { cause: err })
-    }
+    const file = segmentFile(this.dir, seq)
+    this.#appender.start(file)
     const seg = { seq, file, size: 0, unread: 0 }
     this.#segments.push(seg)
     if (this.#segments.length === 1) {
@@ -338,33 +144,10 @@ export class Spool {
     return seg
   }
 
-  #scheduleSync (): void {
-    this.#dirty = true
-    this.#syncTimer ??= setTimeout(() => {
-      this.#syncTimer = undefined
-      this.sync()
-    }, this.#o.fsyncIntervalMs).unref()
-  }
-
   /** fdatasync the segment being appended to. */
   sync (): void {
-    if (!this.#dirty || this.#fd === undefined) return
-    this.#dirty = false
-    try {
-      fs.fdatasyncSync(this.#fd)
-    } catch {
-      // reported by the next append, which fails the same way
-    }
+    this.#appender.sync()
   }
-
-  #closeFd (): void {
-    if (this.#fd === undefined) return
-    this.sync()
-    fs.closeSync(this.#fd)
-    this.#fd = undefined
-  }
-
-  // --- replay --------------------------------------------------------------------------
 
   /**
    * Read up to `maxRecords` waiting records, oldest first, stopping before `maxBytes` (each
@@ -386,11 +169,11 @@ export class Spool {
       }
       const fd = fs.openSync(seg.file, 'r')
       try {
-        const buf = this.#readAt(fd, this.#readOffset, Math.min(READ_CHUNK, seg.size - this.#readOffset))
+        const buf = readAt(fd, this.#readOffset, Math.min(READ_CHUNK, seg.size - this.#readOffset))
         let at = 0
         while (records.length < maxRecords && bytes < maxBytes) {
           let f = decodeFrame(buf, at)
-          if (f.kind === 'partial' && at === 0) f = decodeFrame(this.#readAt(fd, this.#readOffset, f.need), 0)
+          if (f.kind === 'partial' && at === 0) f = decodeFrame(readAt(fd, this.#readOffset, f.need), 0)
           if (f.kind === 'partial') break
           if (f.kind === 'record' && records.length > 0 && bytes + f.end - at + perRecord > maxBytes) {
             bytes = maxBytes // the next record would not fit: this read is done
@@ -424,27 +207,17 @@ export class Spool {
     while (this.#segments.length > 0) {
       const seg = this.#segments[0] as Segment
       const covered = seg.seq < mark.seq || (seg.seq === mark.seq && mark.offset >= seg.size && seg.unread === 0)
-      const appending = seg === this.#segments.at(-1) && this.#fd !== undefined
+      const appending = seg === this.#segments.at(-1) && this.#appender.open
       if (!covered) break
       if (appending) {
         if (this.#unread > 0) break
-        this.#closeFd() // the spool is empty: start afresh with the next append
+        this.#appender.close() // the spool is empty: start afresh with the next append
       }
       fs.rmSync(seg.file, { force: true })
       this.#bytes -= seg.size
       this.#segments.shift()
     }
-    this.#writeAck(mark)
-  }
-
-  #writeAck (mark: SpoolMark): void {
-    const file = path.join(this.dir, ACK_FILE)
-    try {
-      fs.writeFileSync(file + '.tmp', JSON.stringify(mark))
-      fs.renameSync(file + '.tmp', file)
-    } catch {
-      // without it a restart sends the unacknowledged part of a segment again (at-least-once anyway)
-    }
+    writeAck(this.dir, mark)
   }
 
   /**
@@ -457,7 +230,7 @@ export class Spool {
   dropOldestSegment (keepValues = false): DroppedSegment | undefined {
     const i = this.#segments.findIndex((s) => s.seq > this.#readSeq || (s.seq === this.#readSeq && this.#readOffset === 0))
     const seg = this.#segments[i]
-    if (seg === undefined || (seg === this.#segments.at(-1) && this.#fd !== undefined)) return undefined
+    if (seg === undefined || (seg === this.#segments.at(-1) && this.#appender.open)) return undefined
     let values: AsyncIterable<Buffer> | undefined
     if (keepValues) {
       const aside = `${seg.file}.dropped`
@@ -488,8 +261,7 @@ export class Spool {
     const offset = seg.seq === this.#readSeq ? this.#readOffset : 0
     const fd = fs.openSync(seg.file, 'r')
     try {
-      let f = decodeFrame(this.#readAt(fd, offset, 4096), 0)
-      if (f.kind === 'partial') f = decodeFrame(this.#readAt(fd, offset, f.need), 0)
+      const f = frameAt(fd, offset, 4096)
       if (f.kind !== 'record') return undefined
       this.#head = { seq: this.#readSeq, offset: this.#readOffset, at: f.record.spooledAt }
       return f.record.spooledAt
@@ -510,9 +282,7 @@ export class Spool {
   close (): void {
     if (this.#closed || this.#readOnly) return
     this.#closed = true
-    clearTimeout(this.#syncTimer)
-    this.#syncTimer = undefined
-    this.#closeFd()
-    this.#unlock()
+    this.#appender.end()
+    unlockSpool(this.dir)
   }
 }

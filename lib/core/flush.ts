@@ -1,0 +1,49 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Waiters } from './bounded'
+import type { Sender } from './sender'
+
+const SPOOL_SENT_POLL_MS = 50
+
+/**
+ * Everything written so far on its way and acknowledged, by `deadline`: a connection under
+ * way comes up (`connected` wakes), the spool is sent, the buffer is handed over, librdkafka
+ * flushes. Never rejects; at the deadline it simply returns.
+ */
+export async function settle (s: Sender, connected: Waiters, deadline: number): Promise<void> {
+  const left = (): number => Math.max(0, deadline - Date.now())
+  if (!s.conn.ready && (s.buffer.length > 0 || s.spooled > 0)) await connected.wait(left())
+  while (s.replayer?.busy === true && s.conn.ready && left() > 0) {
+    s.replayer.kick()
+    await sleep(Math.min(SPOOL_SENT_POLL_MS, left()))
+  }
+  await s.buffer.waitEmpty(left())
+  await flushNative(s, left())
+}
+
+/**
+ * librdkafka's flush: resolves when every record handed over has been acknowledged or has
+ * failed (then, with error-only reports, the rest count as delivered), or at the deadline.
+ */
+function flushNative (s: Sender, timeoutMs: number): Promise<void> {
+  const counters = s.ledger.counters
+  if (counters.inflight() === 0 || !s.conn.ready) return Promise.resolve()
+  const deadline = Date.now() + timeoutMs
+  const handedOver = counters.produced
+  return new Promise((resolve) => {
+    s.conn.flush(timeoutMs, (err) => {
+      // reports fired during the flush reach JS through node-rdkafka's dispatcher: let them land
+      const land = (): void => {
+        if (s.options.deliveryReports === 'errors') {
+          if (!err) counters.settle(handedOver)
+          resolve()
+        } else if (counters.inflight() === 0 || Date.now() >= deadline || !s.conn.ready) {
+          resolve()
+        } else {
+          s.conn.poll()
+          setTimeout(land, 1)
+        }
+      }
+      setImmediate(land)
+    })
+  })
+}

@@ -1,0 +1,180 @@
+import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
+import type { BoundedBuffer } from './buffer'
+import type { ResolvedOptions } from './config/options'
+import type { Connection } from './connection'
+import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isTimeout } from './delivery'
+import { DeliveryError } from './errors'
+import type { Ledger } from './ledger'
+import type { EncodedRecord } from './record/record'
+import { SpoolReplayer } from './spool/replayer'
+import type { SpoolWriter } from './spool/writer'
+
+const QUEUE_FULL_RETRY_MS = 1
+
+/** What a sender is made of (owned by its producer). */
+export interface SenderParts {
+  readonly options: ResolvedOptions
+  readonly conn: Connection
+  readonly clientId: number
+  readonly buffer: BoundedBuffer
+  readonly ledger: Ledger
+  /** With a spool: what goes to disk. */
+  readonly writer: SpoolWriter | undefined
+  /** Start connecting (the producer registers for the exit hand-over first). */
+  readonly connect: () => void
+}
+
+/**
+ * The way from an encoded record to librdkafka and back: straight to `produce()` when it can,
+ * else into the bounded buffer or the spool (which the replayer sends from, oldest first),
+ * retries while librdkafka's queue is full, and each delivery report into the ledger.
+ */
+export class Sender {
+  readonly options: ResolvedOptions
+  readonly conn: Connection
+  readonly buffer: BoundedBuffer
+  readonly ledger: Ledger
+  readonly writer: SpoolWriter | undefined
+  readonly replayer: SpoolReplayer | undefined
+  readonly #clientId: number
+  readonly #connect: () => void
+  #retryTimer: NodeJS.Timeout | undefined
+  /** Intake has stopped (close() was called); what was written still goes out. */
+  closing = false
+  /** Closed: nothing more goes to librdkafka, late reports are ignored. */
+  closed = false
+
+  constructor (parts: SenderParts) {
+    this.options = parts.options
+    this.conn = parts.conn
+    this.buffer = parts.buffer
+    this.ledger = parts.ledger
+    this.writer = parts.writer
+    this.#clientId = parts.clientId
+    this.#connect = parts.connect
+    if (parts.writer !== undefined) {
+      this.replayer = new SpoolReplayer(parts.writer.spool, {
+        options: parts.options,
+        buffer: parts.buffer,
+        live: () => this.conn.ready && !this.closed,
+        drain: () => { this.drain() },
+        poll: () => { this.conn.poll() },
+        report: (err) => { this.ledger.report(err) }
+      })
+    }
+  }
+
+  /** Records waiting in the spool. */
+  get spooled (): number {
+    return this.writer?.spool.records ?? 0
+  }
+
+  /** One record written by the app: false when the writer should wait for 'drain'. */
+  send (r: EncodedRecord): boolean {
+    const spooling = this.spooled > 0
+    if (this.conn.ready && this.buffer.length === 0 && !spooling && this.#produce(r)) return true
+    // while the spool holds records, new ones queue behind them on disk: a key's order holds
+    const accepted = spooling ? this.#toSpool(r) : this.#enqueue(r)
+    if (!this.conn.ready) this.#connect()
+    return accepted
+  }
+
+  /** Hand what the buffer holds to librdkafka while it takes it. */
+  drain (): void {
+    while (this.conn.ready && !this.closed) {
+      const r = this.buffer.peek()
+      if (r === undefined || !this.#produce(r)) break
+      this.buffer.shift()
+    }
+    if (this.buffer.length > 0 && !this.conn.ready && !this.closing) this.#connect()
+    this.buffer.settle()
+  }
+
+  onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown): void {
+    if (this.closed) return
+    this.replayer?.settled(kept)
+    if (err && this.writer !== undefined && kept !== undefined && isTimeout(err)) {
+      // an outage outlasted messageTimeoutMs: keep the record on disk instead of failing it,
+      // and hold replay back for a while (it would only time out again)
+      this.ledger.counters.respool()
+      this.replayer?.pause()
+      this.#toSpool(kept as EncodedRecord)
+    } else if (err) {
+      this.ledger.failed(err, report)
+    } else {
+      this.replayer?.answered() // Kafka answers: replay may go on at once after the next timeout-free batch
+      this.ledger.delivered(writtenAt)
+    }
+    if (this.buffer.length > 0) this.drain()
+  }
+
+  /** At close or at exit: what memory still holds waits in the spool for the next run, or is dropped. */
+  leaveBuffered (): void {
+    for (const r of this.buffer.clear()) {
+      if (this.writer?.leave(r) !== true) this.ledger.drop('closed', r)
+    }
+  }
+
+  /** Closed: no more retries or replay. */
+  stop (): void {
+    this.closed = true
+    clearTimeout(this.#retryTimer)
+    this.replayer?.stop()
+  }
+
+  /** Hand one record to librdkafka; false when its queue is full (the caller keeps it). */
+  #produce (r: EncodedRecord): boolean {
+    try {
+      this.conn.produce(this.#clientId, r.topic, r.value, r.key, r.timestamp, r.headers, this.writer === undefined ? undefined : r)
+      this.ledger.produced(r)
+      return true
+    } catch (err) {
+      const code = (err as { code?: number }).code
+      if (code === ERR_QUEUE_FULL) {
+        this.#scheduleRetry()
+        return false
+      }
+      if (err instanceof Error && err.message === 'Producer not connected') return false // suspended meanwhile: keep it
+      this.replayer?.settled(r)
+      if (code === ERR_MSG_SIZE_TOO_LARGE) {
+        this.ledger.drop('too-large', r, new DeliveryError(`record of ${r.value.length} bytes is over librdkafka's message.max.bytes`, { cause: err }))
+      } else {
+        this.ledger.refused(err, r)
+      }
+      return true
+    }
+  }
+
+  /** Into the memory buffer within its bounds; over them, into the spool, or the overflow policy. */
+  #enqueue (r: EncodedRecord): boolean {
+    if (this.writer !== undefined && !this.buffer.fits(r)) return this.#toSpool(r)
+    if (!this.buffer.offer(r, (old) => { this.ledger.drop('buffer-full', old) })) {
+      this.ledger.drop('buffer-full', r)
+      this.buffer.expectDrain()
+      return false
+    }
+    // with a spool, the caller waits only once the spool is full too
+    return this.buffer.roomFor(r.value.length) || this.writer !== undefined
+  }
+
+  /** Into the spool (it stays pending); when it cannot be kept, dropped, and under 'block' write() says false. */
+  #toSpool (r: EncodedRecord): boolean {
+    if ((this.writer as SpoolWriter).keep(r)) {
+      if (!this.conn.ready) this.#connect()
+      else this.replayer?.kick()
+      return true
+    }
+    this.ledger.drop('buffer-full', r)
+    if (this.options.overflow !== 'block') return true
+    this.buffer.expectDrain()
+    return false
+  }
+
+  #scheduleRetry (): void {
+    this.conn.poll() // serve delivery reports: they free room in librdkafka's queue
+    this.#retryTimer ??= setTimeout(() => {
+      this.#retryTimer = undefined
+      this.drain()
+    }, QUEUE_FULL_RETRY_MS).unref()
+  }
+}
