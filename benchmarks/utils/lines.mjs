@@ -1,6 +1,6 @@
 // 1,000,000 pino-shaped NDJSON lines of ~300 bytes, generated into benchmarks/.data/
 // (git-ignored), plus the same lines prefixed "reqId<TAB>" for kcat -K. Their `time` is the
-// Kafka timestamp: lines are stamped when generated and made anew once they are a day old,
+// Kafka timestamp: lines are stamped when generated and made anew once the first is a day old,
 // so the broker's retention (7 days by default) never deletes a segment during a run.
 import fs from 'node:fs'
 import path from 'node:path'
@@ -24,9 +24,15 @@ export function pinoLine (i, time) {
 
 const MAX_AGE_MS = 24 * 3600 * 1000
 
+/** The file exists and its first line was stamped less than a day ago. */
 function fresh (file) {
   try {
-    return Date.now() - fs.statSync(file).mtimeMs < MAX_AGE_MS
+    const fd = fs.openSync(file, 'r')
+    const head = Buffer.alloc(256)
+    fs.readSync(fd, head, 0, head.length, 0)
+    fs.closeSync(fd)
+    const time = Number(/"time":(\d+)/.exec(head.toString('latin1'))?.[1])
+    return Date.now() - time < MAX_AGE_MS
   } catch {
     return false
   }

@@ -207,6 +207,25 @@ export async function guard (command: string, io: CliIo, body: () => Promise<num
   }
 }
 
+/**
+ * One command's frame: parse `argv` (settings, `-X` properties, a config file), answer
+ * `--help` with `usage`, run `body`; a thrown error becomes an exit code and one line on
+ * stderr with every secret property redacted.
+ */
+export function runCommand (command: string, argv: string[], io: CliIo, options: OptionSpec, usage: string,
+  body: (settings: Settings, rdkafka: Record<string, string>) => Promise<number>): Promise<number> {
+  let rdkafka: Record<string, string> = {}
+  return guard(command, io, async () => {
+    const parsed = parseCommand(argv, options, io.env ?? process.env)
+    if (parsed.help) {
+      io.stdout.write(usage)
+      return EXIT.ok
+    }
+    rdkafka = parsed.rdkafka
+    return await body(parsed.settings, rdkafka)
+  }, () => rdkafka)
+}
+
 /** Resolve after `ms`, or at once when `signal` aborts. */
 export function sleep (ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

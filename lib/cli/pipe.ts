@@ -1,6 +1,6 @@
 import { KafkaLogError, KafkaLogProducer, type Compression, type OverflowPolicy } from '../index'
 import {
-  COMMON_OPTIONS, CliError, EXIT, UsageError, flag, guard, parseCommand, parseDuration, parseNumber, redactText, required,
+  COMMON_OPTIONS, CliError, EXIT, UsageError, flag, runCommand, parseDuration, parseNumber, redactText, required,
   showProperties, str, type CliIo
 } from './args'
 
@@ -68,15 +68,7 @@ function givenUp (message: string): string {
 
 /** `pipe`: resolves to an exit code. */
 export function run (argv: string[], io: CliIo): Promise<number> {
-  let rdkafka: Record<string, string> = {}
-  return guard('pipe', io, async () => {
-    const parsed = parseCommand(argv, OPTIONS, io.env ?? process.env)
-    if (parsed.help) {
-      io.stdout.write(PIPE_USAGE)
-      return EXIT.ok
-    }
-    const s = parsed.settings
-    rdkafka = parsed.rdkafka
+  return runCommand('pipe', argv, io, OPTIONS, PIPE_USAGE, async (s, rdkafka) => {
     const brokers = required(s, 'brokers')
     const template = str(s, 'topic-template')
     const topic = template ?? required(s, 'topic')
@@ -266,5 +258,5 @@ export function run (argv: string[], io: CliIo): Promise<number> {
     if (firstDeliveryError !== undefined) io.stderr.write(`kafka-log-transport pipe: first delivery error: ${firstDeliveryError}\n`)
     if (why === 'input-error') throw new CliError(`reading stdin failed: ${inputError ?? 'unknown error'}`)
     return lost > 0 ? EXIT.undelivered : EXIT.ok
-  }, () => rdkafka)
+  })
 }

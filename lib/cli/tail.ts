@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import {
-  COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, guard, parseCommand, showProperties, str, type CliIo
+  COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, runCommand, showProperties, str, type CliIo
 } from './args'
 import { LogConsumer } from './consumer'
 import { formatRecord, headerMap, parseLevel, type FormatOptions } from './format'
@@ -52,15 +52,7 @@ function writeOut (out: Writable, text: string): Promise<void> | undefined {
 
 /** `tail`: resolves to an exit code. */
 export function run (argv: string[], io: CliIo): Promise<number> {
-  let rdkafka: Record<string, string> = {}
-  return guard('tail', io, async () => {
-    const parsed = parseCommand(argv, OPTIONS, io.env ?? process.env)
-    if (parsed.help) {
-      io.stdout.write(TAIL_USAGE)
-      return EXIT.ok
-    }
-    const s = parsed.settings
-    rdkafka = parsed.rdkafka
+  return runCommand('tail', argv, io, OPTIONS, TAIL_USAGE, async (s, rdkafka) => {
     const { brokers, topics, timeoutMs } = consumerSettings(s)
     const levelText = str(s, 'level')
     const minLevel = levelText === undefined ? undefined : parseLevel(levelText)
@@ -118,5 +110,5 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       await consumer.close()
     }
     return EXIT.ok
-  }, () => rdkafka)
+  })
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
-  COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, guard, parseCommand, parseDuration, parseNumber, showProperties, sleep, str,
+  COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, runCommand, parseDuration, parseNumber, showProperties, sleep, str,
   type CliIo
 } from './args'
 import { LogConsumer } from './consumer'
@@ -113,15 +113,7 @@ function listen (server: Server, port: number, host: string): Promise<AddressInf
 
 /** `watch`: resolves to an exit code. */
 export function run (argv: string[], io: CliIo): Promise<number> {
-  let rdkafka: Record<string, string> = {}
-  return guard('watch', io, async () => {
-    const parsed = parseCommand(argv, OPTIONS, io.env ?? process.env)
-    if (parsed.help) {
-      io.stdout.write(WATCH_USAGE)
-      return EXIT.ok
-    }
-    const s = parsed.settings
-    rdkafka = parsed.rdkafka
+  return runCommand('watch', argv, io, OPTIONS, WATCH_USAGE, async (s, rdkafka) => {
     const { brokers, topics, timeoutMs } = consumerSettings(s)
     const config = watchConfigFrom(s)
     const durationText = str(s, 'duration')
@@ -209,5 +201,5 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       await consumer.close()
     }
     return EXIT.ok
-  }, () => rdkafka)
+  })
 }
