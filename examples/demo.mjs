@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { savedSingleBrokers, startSingle } from '../test/kafka/harness.mjs'
 import { consumeAll, createTopic } from '../test/helpers/kafka.mjs'
+import { describeFeatures, rdkafkaFeatures } from 'kafka-log-transport'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const COUNT = Number(process.env.DEMO_COUNT ?? 20000)
@@ -45,6 +46,11 @@ async function runApp (brokers, [name, file, extra]) {
   say(`  end-to-end latency:    p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${latencies.at(-1)} ms (log call to readable by a consumer)`)
   return messages.length === app.written
 }
+
+// first line: what this install's librdkafka can do (codecs, TLS, SASL), and what it lacks
+const features = rdkafkaFeatures()
+say(`node ${process.version}, ${describeFeatures(features)}`)
+for (const m of features.missing) say(`  no ${m.feature}: ${m.library} was missing when node-rdkafka was built; to add it: ${m.fix}`)
 
 let kafka
 let brokers = process.env.KAFKA_BROKERS ?? savedSingleBrokers()

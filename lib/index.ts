@@ -15,3 +15,4 @@ export {
 export { safeStringify } from './core/record/safe-json'
 export { toPrometheus, type PrometheusOptions } from './core/metrics/prometheus'
 export type { LatencySnapshot } from './core/metrics/metrics'
+export { rdkafkaFeatures, describeFeatures, EXPECTED_FEATURES, type RdkafkaFeatures, type MissingFeature } from './core/features'

