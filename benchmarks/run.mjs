@@ -17,7 +17,7 @@ const quick = process.argv.includes('--quick')
 const reportOnly = process.argv.includes('--report')
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 // outage.bench.mjs starts a broker of its own (it stops it in the middle)
-const BENCHES = ['core', 'pino', 'winston', 'latency', 'outage', 'spool']
+const BENCHES = ['app', 'core', 'pino', 'winston', 'latency', 'outage', 'spool']
 
 const summaries = {}
 let failed = 0
@@ -68,6 +68,11 @@ function targets (s) {
     ['RSS growth ≤ buffer + 80 MiB in a 60 s outage', s.outage ? `${s.outage.rssGrowthMiB} MiB (buffer ${s.outage.maxBufferMiB} MiB)` : '-', s.outage && s.outage.rssGrowthMiB <= s.outage.maxBufferMiB + 80],
     ['outage: delivered + dropped + failed = written', s.outage ? String(s.outage.accountedFor) : '-', s.outage?.accountedFor === true]
   ]
+  const app = (w) => s.app?.rows?.find((r) => r.wiring === w)
+  for (const [w, label] of [['worker', 'worker target'], ['destination', 'kafkaDestination()']]) {
+    rows.push([`real app (#18): ${label} ≥ 0.90x pino → /dev/null in req/s`, x(app(w)?.ratio), app(w) && app(w).ratio >= 0.9])
+    rows.push([`real app (#18): ${label} shipping CPU per line ≤ 1.5x kcat's`, app(w) ? `${app(w).shipUsPerLine.toFixed(1)} µs, ${x(app(w).shipToKcat)}` : '-', app(w) && app(w).shipToKcat <= 1.5])
+  }
   return ['| goal | this run | met |', '|---|---|---|', ...rows.map(([goal, figure, met]) => `| ${goal} | ${figure} | ${met ? 'yes' : '**no**'} |`), '']
 }
 
@@ -83,7 +88,8 @@ if (!quick && failed === 0) {
     `${date}; ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
     'Produced by `npm run bench`; every figure beside kcat or a baseline measured in the same run. ' +
     'Every figure, with machine and versions: `results.json` (and `results-*.json` per benchmark).', '',
-    '## Goals (issue #8)', '', ...targets(summaries),
+    '## Goals (issues #8 and #18)', '', ...targets(summaries),
+    ...part('app', 'The cost to a real app'),
     ...part('core', 'Throughput: the core beside kcat and KafkaJS'),
     ...part('pino', 'pino: app-thread cost and end to end'),
     ...part('winston', 'winston: per-call cost and end to end'),

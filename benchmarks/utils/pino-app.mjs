@@ -1,9 +1,10 @@
 // One pino contender process for benchmarks/pino.bench.mjs:
-//   node pino-app.mjs <noop|devnull|worker|destination> <brokers> <topic> <calls>
+//   node pino-app.mjs <noop|devnull|stdout|worker|destination> <brokers> <topic> <calls>
 // Logs CALLS times `logger.info({ reqId, user: { id } }, 'message')` in bursts of 1000 with
 // setImmediate between bursts (the worker and I/O get their turn, as in a real service),
 // then ends the stream and waits for 'close'. Prints JSON: ns per call (time inside the
-// calls only), and ms from the first call to 'close'.
+// calls only), and ms from the first call to 'close' (on stderr in the stdout mode, whose
+// stdout is the log, piped into an agent).
 import pino from 'pino'
 import { kafkaDestination } from 'kafka-log-transport/pino'
 import { logInBursts } from './bursts.mjs'
@@ -14,6 +15,7 @@ const options = { brokers, topic, key: 'reqId', maxBufferMessages: 200000 }
 const streams = {
   noop: () => ({ writable: true, write () {} }),
   devnull: () => pino.destination({ dest: '/dev/null', sync: true }),
+  stdout: () => pino.destination({ dest: 1, sync: true }),
   worker: () => pino.transport({ target: 'kafka-log-transport/pino', options }),
   destination: () => kafkaDestination(options)
 }
@@ -38,4 +40,4 @@ if (typeof stream.end === 'function') {
     stream.end()
   })
 }
-process.stdout.write(JSON.stringify({ mode, calls: N, nsPerCall: (inCalls * 1e6) / N, loggedMs: tLogged - t0, closedMs: performance.now() - t0, warmUpMs }) + '\n')
+(mode === 'stdout' ? process.stderr : process.stdout).write(JSON.stringify({ mode, calls: N, nsPerCall: (inCalls * 1e6) / N, loggedMs: tLogged - t0, closedMs: performance.now() - t0, warmUpMs }) + '\n')

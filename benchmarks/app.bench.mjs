@@ -1,0 +1,196 @@
+// What shipping logs costs a real service (issue #18), every wiring in one run against one broker.
+//  1. HTTP: Fastify 5 + pino (utils/fastify-app.mjs: request logging on, a route that logs once,
+//     3 lines per request) under autocannon, 50 connections, a 1 s warm-up then 8 s measured,
+//     per round and wiring: pino → /dev/null, pino → stdout piped into `kcat -P` (the agent
+//     way), the worker target, kafkaDestination(). Requests per second, p99 latency, and every
+//     line the app logged counted in its topic.
+//  2. Shipping CPU per line: utils/pino-app.mjs logs N lines through each wiring; the whole
+//     process tree's user+sys CPU (app, worker thread, producer process, kcat; read with the
+//     shell's `times`) minus the same app logging to /dev/null, divided by N; beside kcat -P -l
+//     producing N lines from a file alone.
+//   node benchmarks/app.bench.mjs [--quick] [--rounds 2] [--seconds 8] [--lines 300000]
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
+import { benchBroker } from './utils/broker.mjs'
+import { ensureLines } from './utils/lines.mjs'
+import { machineInfo, writeResults } from './utils/results.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, lines: { type: 'string' } } })
+const ROUNDS = Number(args.rounds ?? (args.quick ? 1 : 2))
+const SECONDS = Number(args.seconds ?? (args.quick ? 1 : 8))
+const LINES = Number(args.lines ?? (args.quick ? 20000 : 300000))
+const WIRINGS = ['devnull', 'stdout', 'worker', 'destination']
+const LABEL = { devnull: 'pino → /dev/null', stdout: 'pino → stdout | kcat -P', worker: 'worker target', destination: 'kafkaDestination()', kcat: 'kcat -P -l (alone)' }
+const log = (m) => process.stderr.write(`[bench] ${m}\n`)
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const kcatArgs = (brokers, topic) => ['-P', '-b', brokers, '-t', topic, '-X', 'acks=all', '-X', 'compression.codec=lz4', '-X', 'enable.idempotence=true']
+const shipsToKafka = (wiring) => wiring !== 'devnull'
+
+if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status !== 0) {
+  log('kcat is needed as the reference: apt-get install kcat')
+  process.exit(1)
+}
+
+/** Start the app (stdout wiring: its stdout piped straight into kcat), resolve with its port. */
+async function startApp (wiring, brokers, topic) {
+  let kcat
+  let stdout = 'ignore'
+  if (wiring === 'stdout') {
+    kcat = spawn('kcat', kcatArgs(brokers, topic), { stdio: ['pipe', 'ignore', 'inherit'] })
+    stdout = kcat.stdin
+  }
+  const app = spawn(process.execPath, [path.join(here, 'utils', 'fastify-app.mjs'), wiring, brokers, topic], { stdio: ['ignore', stdout, 'pipe'] })
+  kcat?.stdin.destroy() // the app holds the pipe now: kcat sees its end when the app exits
+  let err = ''
+  app.stderr.on('data', (d) => { err += d })
+  const exited = once(app, 'exit')
+  for (let waited = 0; !/listening \d+/.test(err); waited += 50) {
+    if (waited > 30000 || app.exitCode !== null) throw new Error(`${wiring}: the app did not start: ${err.slice(-1000)}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const port = Number(/listening (\d+)/.exec(err)[1])
+  const stop = async () => {
+    app.kill('SIGTERM')
+    const [code] = await exited
+    if (kcat !== undefined && kcat.exitCode === null) await once(kcat, 'exit')
+    const lines = Number(/lines (\d+)/.exec(err)?.[1])
+    if (code !== 0 || !Number.isFinite(lines)) throw new Error(`${wiring}: the app exited with ${code}: ${err.slice(-1000)}`)
+    return lines
+  }
+  return { port, stop }
+}
+
+/** Count a topic until it holds `n` records or stops growing for 10 s. */
+async function settledCount (topic, n, brokers) {
+  let last = -1
+  let since = performance.now()
+  for (;;) {
+    const count = await countRecords(topic, { bootstrap: brokers })
+    if (count >= n) return count
+    if (count !== last) { last = count; since = performance.now() }
+    if (performance.now() - since > 10000) return count
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+async function httpRound (wiring, brokers, round) {
+  const topic = await createTopic(`bench-app-${wiring}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
+  const app = await startApp(wiring, brokers, topic)
+  const url = `http://127.0.0.1:${app.port}/`
+  await autocannon({ url, connections: 50, duration: 1 })
+  const r = await autocannon({ url, connections: 50, duration: SECONDS })
+  const lines = await app.stop()
+  const inTopic = shipsToKafka(wiring) ? await settledCount(topic, lines, brokers) : undefined
+  const row = {
+    wiring,
+    round,
+    reqPerS: r.requests.average,
+    p99Ms: r.latency.p99,
+    ok: r['2xx'],
+    errors: r.errors + r.non2xx + r.timeouts,
+    lines,
+    inTopic,
+    lost: inTopic === undefined ? 0 : lines - inTopic
+  }
+  log(`http round ${round} ${wiring}: ${Math.round(row.reqPerS)} req/s, p99 ${row.p99Ms} ms, ${row.errors} errors, ${lines} lines${inTopic === undefined ? '' : `, ${inTopic} in Kafka`}`)
+  return row
+}
+
+/** The CPU (user + sys, seconds) of `command` and every process it waited for, from bash's `times`. */
+function treeCpu (command) {
+  const r = spawnSync('bash', ['-c', `${command}\ntimes`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 })
+  const times = r.stdout.trim().split('\n').slice(-2)
+  const children = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(times[1] ?? '')
+  if (r.status !== 0 || children === null) throw new Error(`${command}: exited with ${r.status}: ${r.stderr.slice(-1000)}`)
+  const [, um, us, sm, ss] = children
+  return Number(um) * 60 + Number(us) + Number(sm) * 60 + Number(ss)
+}
+
+async function cpuRound (wiring, brokers, round, files) {
+  const topic = await createTopic(`bench-app-cpu-${wiring}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
+  const q = (s) => `'${s}'`
+  const app = `${q(process.execPath)} ${q(path.join(here, 'utils', 'pino-app.mjs'))}`
+  const kcat = `kcat ${kcatArgs(brokers, topic).map(q).join(' ')}`
+  const command = {
+    devnull: `${app} devnull ${brokers} ${topic} ${LINES} >/dev/null`,
+    stdout: `${app} stdout ${brokers} ${topic} ${LINES} 2>/dev/null | ${kcat}`,
+    worker: `${app} worker ${brokers} ${topic} ${LINES} >/dev/null`,
+    destination: `${app} destination ${brokers} ${topic} ${LINES} >/dev/null`,
+    kcat: `${kcat} -l ${q(files.plain)}`
+  }[wiring]
+  const cpuS = treeCpu(command)
+  // the worker and destination apps log one warm-up line first (they connect before timing)
+  const expected = LINES + (wiring === 'worker' || wiring === 'destination' ? 1 : 0)
+  const inTopic = wiring === 'devnull' ? undefined : await settledCount(topic, expected, brokers)
+  log(`cpu round ${round} ${wiring}: ${cpuS.toFixed(2)} s for ${LINES} lines${inTopic === undefined ? '' : `, ${inTopic} in Kafka`}`)
+  return { wiring, round, cpuS, inTopic, lost: inTopic === undefined ? 0 : expected - inTopic }
+}
+
+let broker
+const results = { date: new Date().toISOString(), rounds: ROUNDS, seconds: SECONDS, lines: LINES, http: [], cpu: [] }
+try {
+  broker = await benchBroker(log)
+  const brokers = broker.brokers
+  const files = ensureLines(LINES)
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const wiring of WIRINGS) results.http.push(await httpRound(wiring, brokers, round))
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const wiring of [...WIRINGS, 'kcat']) results.cpu.push(await cpuRound(wiring, brokers, round, files))
+  }
+} finally {
+  await broker?.stop()
+}
+
+const summary = summarize(results)
+if (!args.quick) report(summary)
+process.stdout.write(JSON.stringify(summary) + '\n')
+if (summary.lost > 0) {
+  log(`${summary.lost} lines did not reach Kafka`)
+  process.exitCode = 1
+}
+
+function summarize ({ http, cpu }) {
+  const by = (rows, w, f) => rows.filter((r) => r.wiring === w).map(f)
+  const base = median(by(http, 'devnull', (r) => r.reqPerS))
+  const baseCpu = median(by(cpu, 'devnull', (r) => r.cpuS))
+  const kcatUs = median(by(cpu, 'kcat', (r) => r.cpuS)) / LINES * 1e6
+  const rows = WIRINGS.map((w) => {
+    const reqPerS = median(by(http, w, (r) => r.reqPerS))
+    const shipUs = w === 'devnull' ? 0 : (median(by(cpu, w, (r) => r.cpuS)) - baseCpu) / LINES * 1e6
+    return {
+      wiring: w,
+      reqPerS,
+      ratio: reqPerS / base,
+      ratios: by(http, w, (r) => r.reqPerS / median(by(http, 'devnull', (d) => d.reqPerS))),
+      p99Ms: median(by(http, w, (r) => r.p99Ms)),
+      errors: by(http, w, (r) => r.errors).reduce((a, b) => a + b, 0),
+      lines: by(http, w, (r) => r.lines).reduce((a, b) => a + b, 0),
+      shipUsPerLine: shipUs,
+      shipToKcat: w === 'devnull' ? undefined : shipUs / kcatUs
+    }
+  })
+  const lost = [...http, ...cpu].reduce((a, r) => a + r.lost, 0)
+  return { date: results.date, rounds: ROUNDS, seconds: SECONDS, lines: LINES, kcatUsPerLine: kcatUs, rows, lost }
+}
+
+function report (s) {
+  const info = machineInfo()
+  const f = (v, d = 2) => v === undefined ? '-' : v.toFixed(d)
+  const table = s.rows.map((r) => `| ${LABEL[r.wiring]} | ${Math.round(r.reqPerS).toLocaleString('en')} | ${f(r.ratio)} (${r.ratios.map((x) => f(x)).join(', ')}) | ${r.p99Ms} | ${r.lines.toLocaleString('en')} | ${r.wiring === 'devnull' ? '-' : f(r.shipUsPerLine, 1)} | ${f(r.shipToKcat)} |`)
+  writeResults('app', [
+    '# The cost to a real app', '',
+    `${s.date}; ${ROUNDS} round(s); ${info.cpus} cores (${info.cpu}), ${os.totalmem() >> 30} GiB, Node ${info.node}, pino ${info.pino}, librdkafka ${info.librdkafka}. Produced by \`npm run bench:app\`.`, '',
+    `Fastify + pino, request logging on, a route that logs once (3 lines per request); autocannon, 50 connections, ${SECONDS} s per round after a 1 s warm-up. Shipping CPU: the whole process tree's user+sys CPU while a pino app logs ${LINES.toLocaleString('en')} lines through the wiring, minus the same app logging to /dev/null, per line; kcat -P -l alone on the same number of lines: ${f(s.kcatUsPerLine)} µs per line.`, '',
+    '| wiring | req/s | × /dev/null (per round) | p99 ms | lines (all counted in Kafka) | shipping CPU µs/line | × kcat alone |', '|---|---|---|---|---|---|---|',
+    ...table, '',
+    `Lines lost: ${s.lost}.`
+  ], { ...results, summary: s, machine: info })
+}
