@@ -3,11 +3,14 @@
  * (log lines themselves go through the process's stdin).
  */
 
-/** Worker → process: reply once the first `lines` log lines are acknowledged (or at flushTimeoutMs). */
+/**
+ * Worker → process: reply once the log lines in the first `bytes` bytes after the options
+ * line are acknowledged (or at flushTimeoutMs).
+ */
 export interface FlushRequest {
   code: 'flush'
   id: number
-  lines: number
+  bytes: number
 }
 
 /** Process → worker. `pending`: records not acknowledged when the flush returned. */

@@ -6,7 +6,8 @@
  *
  * Protocol on stdin: the first line is the options as JSON, every later line a log line.
  * On the IPC channel, flush requests (producer-process-protocol.ts): the worker's flush()
- * is answered once every log line it had sent is acknowledged, or at `flushTimeoutMs`.
+ * is answered once every log line in the bytes it had sent is acknowledged, or at
+ * `flushTimeoutMs`.
  * At end of input it flushes and closes within `flushTimeoutMs`, then exits: this is also
  * what happens when the application dies, even by SIGKILL (its end of the pipe closes).
  * Exit code 0 when everything was delivered, 3 when records were lost (said on stderr),
@@ -21,9 +22,9 @@ const say = (m: string): void => { process.stderr.write(`kafka-log-transport (pi
 let producer: KafkaLogProducer | undefined
 let pending: Buffer = Buffer.alloc(0)
 let ended = false
-/** Log lines taken from stdin (the options line not counted). */
-let received = 0
-let flushWaiters: Array<{ id: number, lines: number }> = []
+/** Bytes of the log lines taken from stdin, each with its newline (the options line not counted). */
+let taken = 0
+let flushWaiters: Array<{ id: number, bytes: number }> = []
 
 function start (optionsLine: Buffer): void {
   let options: KafkaLogOptions
@@ -43,9 +44,9 @@ function start (optionsLine: Buffer): void {
 /** Answer the flush requests whose lines have all been taken in. */
 function answerFlushes (): void {
   if (producer === undefined || flushWaiters.length === 0) return
-  const ready = flushWaiters.filter((w) => w.lines <= received)
+  const ready = flushWaiters.filter((w) => w.bytes <= taken)
   if (ready.length === 0) return
-  flushWaiters = flushWaiters.filter((w) => w.lines > received)
+  flushWaiters = flushWaiters.filter((w) => w.bytes > taken)
   void producer.flush().then((r) => {
     for (const w of ready) {
       const reply: ProcessReply = { code: 'flushed', id: w.id, pending: r.pending }
@@ -56,7 +57,7 @@ function answerFlushes (): void {
 
 process.on('message', (m: ProcessRequest) => {
   if (m.code !== 'flush') return
-  flushWaiters.push({ id: m.id, lines: m.lines })
+  flushWaiters.push({ id: m.id, bytes: m.bytes })
   answerFlushes()
 })
 // the IPC channel must not keep this process alive: the end of stdin decides
@@ -94,7 +95,7 @@ function onData (chunk: Buffer): void {
       start(line)
       continue
     }
-    received++
+    taken += line.length + 1
     if (line.length > 0 && !producer.write(line)) holdBack(producer.options.overflow === 'block')
   }
   answerFlushes()
