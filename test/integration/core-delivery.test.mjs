@@ -128,6 +128,26 @@ t.test('records carrying trace ids get a W3C traceparent header', async (t) => {
   t.same(tp, ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'])
 })
 
+t.test('logHeaders: all by default, none, or the chosen few, as Kafka stores them', async (t) => {
+  const line = '{"level":50,"time":1700000000000,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","msg":"m"}'
+  const cases = [
+    [undefined, ['content-type', 'log-id', 'level', 'traceparent']],
+    [false, []],
+    [['traceparent', 'level'], ['level', 'traceparent']],
+    [['log-id'], ['log-id']]
+  ]
+  for (const [logHeaders, names] of cases) {
+    const topic = await createTopic(uniqueTopic())
+    const producer = new KafkaLogProducer({ brokers: brokers(), topic, logHeaders, headers: { service: 'checkout' } })
+    producer.write(line)
+    await producer.close(15000)
+    const [got] = await consumeAll(topic, 1, { settleMs: 300 })
+    t.same(Object.keys(got.headers).sort(), ['service', ...names].sort(), `logHeaders ${JSON.stringify(logHeaders)}`)
+    if (names.includes('level')) t.equal(got.headers.level, 'error')
+    t.equal(got.value.toString(), line, 'the line itself is unchanged')
+  }
+})
+
 t.test('deliveryReports "all" feeds the write-to-ack latency histogram', async (t) => {
   const topic = await createTopic(uniqueTopic())
   const producer = new KafkaLogProducer({ brokers: brokers(), topic, deliveryReports: 'all' })

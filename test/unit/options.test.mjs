@@ -14,6 +14,16 @@ t.test('defaults: lz4, acks all, idempotence, murmur2-compatible keying', async 
   await p.close()
 })
 
+t.test('logHeaders: true (the default) is all four, false none, a list keeps its own (fixed) order', async (t) => {
+  const all = ['content-type', 'log-id', 'level', 'traceparent']
+  for (const [given, want] of [[undefined, all], [true, all], [false, []], [['traceparent', 'level'], ['level', 'traceparent']], [[], []]]) {
+    const p = new KafkaLogProducer({ ...ok, logHeaders: given })
+    t.same(p.options.logHeaders, want, `logHeaders ${JSON.stringify(given)}`)
+    t.ok(Object.isFrozen(p.options.logHeaders))
+    await p.close()
+  }
+})
+
 t.test('the caller\'s options object is not mutated', async (t) => {
   const input = { brokers: ['a:1', 'b:2'], topic: 'logs', rdkafka: { 'client.id': 'x' } }
   const copy = structuredClone(input)
@@ -32,6 +42,8 @@ const bad = [
   [{ ...ok, acks: 1, idempotence: true }, 'idempotence', /needs acks 'all'/],
   [{ ...ok, lingerMs: -1 }, 'lingerMs', /integer >= 0/],
   [{ ...ok, maxBufferBytes: 1.5 }, 'maxBufferBytes', /integer/],
+  [{ ...ok, logHeaders: ['level', 'colour'] }, 'logHeaders', /a list of 'content-type', 'log-id', 'level', 'traceparent'/],
+  [{ ...ok, logHeaders: 'level' }, 'logHeaders', /true, false or a list/],
   [{ ...ok, overflow: 'explode' }, 'overflow', /"block", "dropNewest", "dropOldest"/],
   [{ ...ok, fallback: 42 }, 'fallback', /writable stream or a file path/],
   [{ ...ok, brokerz: 'x' }, 'brokerz', /unknown option/],

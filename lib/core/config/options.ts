@@ -2,13 +2,13 @@ import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { inspect } from 'node:util'
 import { ConfigError } from '../errors'
-import { OPTION_NAMES, OPTION_TABLE } from './option-table'
+import { LOG_HEADERS, OPTION_NAMES, OPTION_TABLE } from './option-table'
 import { shown } from './secrets'
 
 export type {
-  LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions
+  LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, LogHeaderName, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions
 } from './types'
-import type { DeliveryReports, KeyOption, LogFields, RdkafkaValue, ResolvedOptions, ResolvedSpoolOptions, TopicOption } from './types'
+import type { DeliveryReports, KeyOption, LogFields, LogHeaderName, RdkafkaValue, ResolvedOptions, ResolvedSpoolOptions, TopicOption } from './types'
 
 const SPOOL_KNOWN = new Set(['dir', 'maxBytes', 'fsync', 'fsyncIntervalMs'])
 // Kafka topic names: 1-249 chars of [a-zA-Z0-9._-]. Template placeholders are checked per record.
@@ -47,6 +47,15 @@ function oneOf<T> (opts: Record<string, unknown>, name: string, allowed: readonl
   if (v === undefined) return dflt
   if (!allowed.includes(v as T)) fail(name, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`)
   return v as T
+}
+
+function resolveLogHeaders (v: unknown): readonly LogHeaderName[] {
+  if (v === undefined || v === true) return LOG_HEADERS
+  if (v === false) return Object.freeze([])
+  const known = (x: unknown): x is LogHeaderName => LOG_HEADERS.includes(x as LogHeaderName)
+  if (!Array.isArray(v) || !v.every(known)) fail('logHeaders', v, `true, false or a list of ${LOG_HEADERS.map((h) => `'${h}'`).join(', ')}`)
+  // always in the same order, whatever the list's
+  return Object.freeze(LOG_HEADERS.filter((h) => v.includes(h)))
 }
 
 function resolveBrokers (v: unknown): string {
@@ -161,7 +170,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     overflow: fromTable(opts, 'overflow'),
     fallback: resolveFallback(opts['fallback']),
     headers: Object.freeze(resolveRecord<string>(opts, 'headers', (x) => typeof x === 'string', 'a string')),
-    logHeaders: fromTable(opts, 'logHeaders'),
+    logHeaders: resolveLogHeaders(opts['logHeaders']),
     rdkafka: Object.freeze(resolveRecord<RdkafkaValue>(opts, 'rdkafka',
       (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string, number or boolean')),
     connectTimeoutMs: fromTable(opts, 'connectTimeoutMs'),

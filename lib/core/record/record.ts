@@ -88,9 +88,18 @@ export class RecordEncoder {
   readonly #needsFields: boolean
   readonly #scanNames: Buffer[] | undefined
   readonly #static: Array<Readonly<Record<string, string>>>
+  readonly #contentType: boolean
+  readonly #logId: boolean
+  readonly #level: boolean
+  readonly #traceparent: boolean
 
   constructor (options: ResolvedOptions) {
     this.#o = options
+    const want = new Set(options.logHeaders)
+    this.#contentType = want.has('content-type')
+    this.#logId = want.has('log-id')
+    this.#level = want.has('level')
+    this.#traceparent = want.has('traceparent')
     this.#needsFields = needsFields(options.topic, options.key)
     this.#scanNames = scannableNames(options.topic, options.key)
     this.#static = Object.entries(options.headers).map(([k, v]) => ({ [k]: v }))
@@ -122,7 +131,7 @@ export class RecordEncoder {
     } else {
       throw new BadRecordError(`a log record must be a string, a Buffer or an object, got ${input === null ? 'null' : typeof input}`)
     }
-    const headers = this.#o.logHeaders ? this.#logHeaders(json, fields) : [...this.#static]
+    const headers = this.#o.logHeaders.length > 0 ? this.#logHeaders(json, fields) : [...this.#static]
     const record: EncodedRecord = {
       topic: this.#topic(fields ?? {}),
       value,
@@ -135,17 +144,19 @@ export class RecordEncoder {
 
   #logHeaders (json: boolean, fields: LogFields | undefined): EncodedRecord['headers'] {
     // header objects that do not change are shared between records (no garbage per record)
-    const headers = [...this.#static, json ? CONTENT_JSON : CONTENT_TEXT, { 'log-id': logId() }]
-    const level = levelLabel(fields?.['level'])
+    const headers = [...this.#static]
+    if (this.#contentType) headers.push(json ? CONTENT_JSON : CONTENT_TEXT)
+    if (this.#logId) headers.push({ 'log-id': logId() })
+    const level = this.#level ? levelLabel(fields?.['level']) : undefined
     if (level !== undefined) headers.push(LEVEL_HEADERS[level] ?? { level })
-    const traceparent = fields === undefined ? undefined : traceparentOf(fields)
+    const traceparent = this.#traceparent && fields !== undefined ? traceparentOf(fields) : undefined
     if (traceparent !== undefined) headers.push({ traceparent })
     return headers
   }
 
   /** The fields a JSON line must yield: level and time, plus key/topic fields; parsed only when scanning cannot. */
   #lineFields (value: Buffer): LogFields | undefined {
-    if ((this.#o.logHeaders && mentionsTrace(value)) || (this.#needsFields && this.#scanNames === undefined)) return parseFields(value)
+    if ((this.#traceparent && mentionsTrace(value)) || (this.#needsFields && this.#scanNames === undefined)) return parseFields(value)
     const fields: LogFields = peekTimeAndLevel(value) ?? {}
     const names = fields['time'] === undefined ? [LEVEL, TIME, ...(this.#scanNames ?? [])] : this.#scanNames ?? []
     for (const name of names) {
