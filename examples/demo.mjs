@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { savedSingleBrokers, startSingle } from '../test/kafka/harness.mjs'
 import { consumeAll, createTopic } from '../test/helpers/kafka.mjs'
-import { describeFeatures, rdkafkaFeatures } from 'kafka-log-transport'
+import { describeFeatures, describeProducePath, rdkafkaFeatures } from 'kafka-log-transport'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const COUNT = Number(process.env.DEMO_COUNT ?? 20000)
@@ -49,7 +49,7 @@ async function runApp (brokers, [name, file, extra]) {
 
 // first line: what this install's librdkafka can do (codecs, TLS, SASL), and what it lacks
 const features = rdkafkaFeatures()
-say(`node ${process.version}, ${describeFeatures(features)}`)
+say(`node ${process.version}, ${describeFeatures(features)}; records to librdkafka: ${describeProducePath()}`)
 for (const m of features.missing) say(`  no ${m.feature}: ${m.library} was missing when node-rdkafka was built; to add it: ${m.fix}`)
 
 let kafka

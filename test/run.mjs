@@ -6,6 +6,8 @@
 // else a single node is started from the Kafka jars for this run and stopped at the end,
 // whether the tests pass or not. Ends with one line: `N passed, N failed, N skipped` (a
 // todo counts as skipped). A skip is never silent: with CI=true it fails the run.
+// With the native batch path built, the delivery tests run a second time on node-rdkafka's
+// produce() (KLT_NATIVE_BATCH=0), the path of an install without it.
 //   node test/run.mjs [--unit] [tap args / test files]
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -17,6 +19,9 @@ const args = process.argv.slice(2)
 const unitOnly = args.includes('--unit')
 const files = args.filter((a) => a !== '--unit')
 const log = (m) => process.stderr.write(`[test] ${m}\n`)
+// run a second time on node-rdkafka's produce() when the native batch path is built
+const PRODUCE_PATH_FILES = ['core-delivery', 'produce-consume', 'shared-connection', 'overflow', 'unknown-topic', 'pino-delivery']
+  .map((name) => `test/integration/${name}.test.mjs`)
 
 let kafka
 let interrupted = false
@@ -84,12 +89,33 @@ try {
   passed += r.pass
   failed += r.fail
   skipped += r.skip
+  // The delivery tests once more on node-rdkafka's produce(), the path an install without the
+  // native batch addon takes (the whole suite above ran on the batches when it is built)
+  const route = await producePath()
+  if (files.length === 0 && !unitOnly && !interrupted && route.batches) {
+    log(`the delivery tests again on the produce() path (KLT_NATIVE_BATCH=0): ${PRODUCE_PATH_FILES.join(', ')}`)
+    const again = await runTap(PRODUCE_PATH_FILES, { ...env, KLT_NATIVE_BATCH: '0' })
+    passed += again.pass
+    failed += again.fail
+    skipped += again.skip
+  }
 } catch (err) {
   log(err instanceof Error ? err.message : String(err))
   failed += 1
 } finally {
   await stopKafka()
 }
+/** How the built package hands records to librdkafka here: native batches, or produce() (and why). */
+async function producePath () {
+  try {
+    const { describeProducePath } = await import('kafka-log-transport')
+    const text = describeProducePath()
+    return { batches: text === 'native batches', text }
+  } catch (err) {
+    return { batches: false, text: `unknown (${err instanceof Error ? err.message : err})` }
+  }
+}
+
 /**
  * One notice for what this install's librdkafka lacks (the tests that need it checked the
  * "feature absent" error instead). Read from the built package; in CI a missing feature fails.
@@ -112,6 +138,14 @@ if (!interrupted) {
     for (const fix of new Set(missing.map((m) => m.fix))) log(`  ${fix}`)
     if (process.env.CI === 'true') {
       log('CI=true: a missing feature fails the run (we never ship untested codecs)')
+      failed += 1
+    }
+  }
+  const route = await producePath()
+  if (!route.batches) {
+    log(`NOTICE: records went to librdkafka with ${route.text}`)
+    if (process.env.CI === 'true' && process.env.KLT_NATIVE_BATCH !== '0') {
+      log('CI=true: the native batch path must be built and tested')
       failed += 1
     }
   }

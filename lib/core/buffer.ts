@@ -31,6 +31,7 @@ export class BoundedBuffer {
   get length (): number { return this.#q.length }
   get bytes (): number { return this.#q.bytes }
   peek (): EncodedRecord | undefined { return this.#q.peek() }
+  at (i: number): EncodedRecord | undefined { return this.#q.at(i) }
   shift (): EncodedRecord | undefined { return this.#q.shift() }
   clear (): EncodedRecord[] { return this.#q.clear() }
 

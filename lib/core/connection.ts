@@ -2,6 +2,8 @@ import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from
 import { ConfigError, KafkaLogError } from './errors'
 import { processIsIdle } from './lifecycle/exit'
 import { loadRdkafka } from './native'
+import { BATCH_NOT_CONNECTED, batchAddon, FlatBatch } from './native-batch'
+import type { EncodedRecord } from './record/record'
 import { redact, type RdkafkaConfig } from './config/rdkafka-config'
 
 // delivery reports reach JS only when polled: with a report per record they feed the
@@ -55,6 +57,7 @@ export class Connection {
   readonly #opts: ConnectionOptions
   readonly #clients = new Map<number, ConnectionClient>()
   #native: NativeProducer
+  readonly #batch = new FlatBatch()
   #state: 'idle' | 'connecting' | 'ready' = 'idle'
   #connectStarted = 0
   #attempt: Promise<void> | undefined
@@ -133,6 +136,35 @@ export class Connection {
     if (this.#opts.allReports) opaque = [clientId, performance.now(), keep]
     else if (this.isShared) this.#noteTopic(topic, clientId)
     this.#native.produce(topic, null, value, key, timestamp, opaque, headers as Array<Record<string, string>>)
+  }
+
+  /**
+   * Hands records over in native batches (the addon is built, and reports are failure-only:
+   * a per-record report carries an opaque, which only `produce()` sets).
+   */
+  get batches (): boolean {
+    return !this.#opts.allReports && batchAddon() !== undefined
+  }
+
+  /**
+   * Hand the first `count` records `at` gives to librdkafka in one native call (only when
+   * {@link batches}). Returns how many it took, from the first, and the librdkafka error
+   * code of the record that stopped it (0: none; {@link BATCH_NOT_CONNECTED}: closing).
+   */
+  produceBatch (clientId: number, count: number, at: (i: number) => EncodedRecord): { taken: number, code: number } {
+    const addon = batchAddon()
+    const native = this.#native as unknown as { _client: object, name: string, _isConnected: boolean }
+    if (addon === undefined || !native._isConnected) return { taken: 0, code: BATCH_NOT_CONNECTED }
+    const b = this.#batch
+    b.fill(count, at)
+    if (this.isShared) for (const topic of b.topics) this.#noteTopic(topic, clientId)
+    const taken = addon.produceBatch(native._client, native.name, b.count, b.topics, b.values, b.keys, b.timestamps, b.headerCounts, b.headers, b.out)
+    return { taken, code: taken < count ? b.out[0] ?? 0 : 0 }
+  }
+
+  /** librdkafka's words for an error code from a batch. */
+  errorText (code: number): string {
+    return batchAddon()?.errorText(code) ?? `librdkafka error ${code}`
   }
 
   /** Which client writes to `topic` (shared connections with failure-only reports route failures by it). */

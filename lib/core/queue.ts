@@ -22,6 +22,9 @@ export class RecordQueue<T extends { value: Buffer }> {
 
   peek (): T | undefined { return this.#items[this.#head] }
 
+  /** The i-th item from the front (0: the one `peek()` gives). */
+  at (i: number): T | undefined { return this.#items[this.#head + i] }
+
   shift (): T | undefined {
     if (this.#head >= this.#items.length) return undefined
     const item = this.#items[this.#head]

@@ -3,6 +3,7 @@ import type { BoundedBuffer } from './buffer'
 import type { ResolvedOptions } from './config/options'
 import type { Connection } from './connection'
 import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isTimeout } from './delivery'
+import { BATCH_NOT_CONNECTED, BATCH_RECORDS } from './native-batch'
 import { DeliveryError } from './errors'
 import type { Ledger } from './ledger'
 import type { EncodedRecord } from './record/record'
@@ -39,6 +40,9 @@ export class Sender {
   readonly #clientId: number
   readonly #connect: () => void
   #retryTimer: NodeJS.Timeout | undefined
+  /** Records go to librdkafka in native batches (not with a spool: it needs per-record reports). */
+  readonly #batches: boolean
+  #drainSoon = false
   /** Intake has stopped (close() was called); what was written still goes out. */
   closing = false
   /** Closed: nothing more goes to librdkafka, late reports are ignored. */
@@ -52,6 +56,7 @@ export class Sender {
     this.writer = parts.writer
     this.#clientId = parts.clientId
     this.#connect = parts.connect
+    this.#batches = parts.writer === undefined && parts.conn.batches
     if (parts.writer !== undefined) {
       this.replayer = new SpoolReplayer(parts.writer.spool, {
         options: parts.options,
@@ -71,6 +76,15 @@ export class Sender {
 
   /** One record written by the app: false when the writer should wait for 'drain'. */
   send (r: EncodedRecord): boolean {
+    if (this.#batches) {
+      // into the buffer; at the end of this turn of the event loop, all of it in one call
+      // (a whole batch goes at once: a burst never waits in the buffer for the turn to end)
+      const accepted = this.#enqueue(r)
+      if (!this.conn.ready) this.#connect()
+      else if (this.buffer.length >= BATCH_RECORDS) this.drain()
+      else this.#drainAtEndOfTurn()
+      return accepted
+    }
     const spooling = this.spooled > 0
     if (this.conn.ready && this.buffer.length === 0 && !spooling && this.#produce(r)) return true
     // while the spool holds records, new ones queue behind them on disk: a key's order holds
@@ -81,6 +95,7 @@ export class Sender {
 
   /** Hand what the buffer holds to librdkafka while it takes it. */
   drain (): void {
+    if (this.#batches) this.#drainBatches()
     while (this.conn.ready && !this.closed) {
       const r = this.buffer.peek()
       if (r === undefined || !this.#produce(r)) break
@@ -135,13 +150,39 @@ export class Sender {
         return false
       }
       if (err instanceof Error && err.message === 'Producer not connected') return false // suspended meanwhile: keep it
-      this.replayer?.settled(r)
-      if (code === ERR_MSG_SIZE_TOO_LARGE) {
-        this.ledger.drop('too-large', r, new DeliveryError(`record of ${r.value.length} bytes is over librdkafka's message.max.bytes`, { cause: err }))
-      } else {
-        this.ledger.refused(err, r)
-      }
+      this.#refused(r, err, code)
       return true
+    }
+  }
+
+  /**
+   * The buffer to librdkafka in native batches, as far as it takes them. A record it refuses
+   * is accounted for as `produce()` would have; at a full queue or a closing connection
+   * the rest stays in the buffer (the per-record loop in drain() then finds the same).
+   */
+  #drainBatches (): void {
+    while (this.conn.ready && !this.closed && this.buffer.length > 0) {
+      const count = Math.min(this.buffer.length, BATCH_RECORDS)
+      const { taken, code } = this.conn.produceBatch(this.#clientId, count, (i) => this.buffer.at(i) as EncodedRecord)
+      for (let i = 0; i < taken; i++) this.ledger.produced(this.buffer.shift() as EncodedRecord)
+      if (taken === count) continue
+      if (code === ERR_QUEUE_FULL) {
+        this.#scheduleRetry()
+        return
+      }
+      if (code === BATCH_NOT_CONNECTED) return
+      const r = this.buffer.shift() as EncodedRecord
+      this.#refused(r, Object.assign(new Error(this.conn.errorText(code)), { code }), code)
+    }
+  }
+
+  /** librdkafka refused the record for good: dropped when too large, else failed. */
+  #refused (r: EncodedRecord, err: unknown, code: number | undefined): void {
+    this.replayer?.settled(r)
+    if (code === ERR_MSG_SIZE_TOO_LARGE) {
+      this.ledger.drop('too-large', r, new DeliveryError(`record of ${r.value.length} bytes is over librdkafka's message.max.bytes`, { cause: err }))
+    } else {
+      this.ledger.refused(err, r)
     }
   }
 
@@ -168,6 +209,15 @@ export class Sender {
     if (this.options.overflow !== 'block') return true
     this.buffer.expectDrain()
     return false
+  }
+
+  #drainAtEndOfTurn (): void {
+    if (this.#drainSoon) return
+    this.#drainSoon = true
+    setImmediate(() => {
+      this.#drainSoon = false
+      this.drain()
+    })
   }
 
   #scheduleRetry (): void {

@@ -1,0 +1,83 @@
+import path from 'node:path'
+import type { EncodedRecord } from './record/record'
+import { loadRdkafka } from './native'
+
+/** The addon built at install from native/batch.cc (scripts/build-native.cjs). */
+interface BatchAddon {
+  produceBatch: (client: object, name: string, count: number, topics: string[], values: Buffer[],
+    keys: Array<string | Buffer | null>, timestamps: Float64Array, headerCounts: Uint32Array,
+    headers: string[], out: Int32Array) => number
+  errorText: (code: number) => string
+}
+
+/** The most records handed over in one native call. */
+export const BATCH_RECORDS = 1024
+/** out[0] when the producer was closing: the records stay with us. */
+export const BATCH_NOT_CONNECTED = -1
+
+const ADDON = path.join(__dirname, '..', '..', 'build', 'Release', 'klt_batch.node')
+let addon: BatchAddon | null | undefined
+let why = ''
+
+/**
+ * The native batch path, when this install has it (built at install; `KLT_NATIVE_BATCH=0`
+ * turns it off): one call hands up to {@link BATCH_RECORDS} records to the librdkafka handle
+ * node-rdkafka owns. Without it, node-rdkafka's `produce()`, one call per record.
+ */
+export function batchAddon (): BatchAddon | undefined {
+  if (addon !== undefined) return addon ?? undefined
+  addon = null
+  if (process.env['KLT_NATIVE_BATCH'] === '0') {
+    why = 'turned off (KLT_NATIVE_BATCH=0)'
+    return undefined
+  }
+  try {
+    loadRdkafka() // first: the addon uses the librdkafka node-rdkafka loaded
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require(ADDON) as BatchAddon
+  } catch (err) {
+    why = `not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): \`npm rebuild kafka-log-transport\` builds it`
+  }
+  return addon ?? undefined
+}
+
+/** How records reach librdkafka in this install, in words. */
+export function describeProducePath (): string {
+  return batchAddon() !== undefined ? 'native batches' : `produce() per record (the native batch path: ${why})`
+}
+
+/** One batch laid out flat for the addon; the arrays are reused from batch to batch. */
+export class FlatBatch {
+  readonly topics: string[] = []
+  readonly values: Buffer[] = []
+  readonly keys: Array<string | Buffer | null> = []
+  readonly timestamps = new Float64Array(BATCH_RECORDS)
+  readonly headerCounts = new Uint32Array(BATCH_RECORDS)
+  readonly headers: string[] = []
+  readonly out = new Int32Array(1)
+  count = 0
+
+  /** Lay out the first `count` records that `at` gives. */
+  fill (count: number, at: (i: number) => EncodedRecord): void {
+    this.topics.length = 0
+    this.values.length = 0
+    this.keys.length = 0
+    this.headers.length = 0
+    for (let i = 0; i < count; i++) {
+      const r = at(i)
+      this.topics.push(r.topic)
+      this.values.push(r.value)
+      this.keys.push(r.key)
+      this.timestamps[i] = r.timestamp ?? 0
+      let n = 0
+      for (const h of r.headers) {
+        for (const name in h) {
+          this.headers.push(name, h[name] as string)
+          n++
+        }
+      }
+      this.headerCounts[i] = n
+    }
+    this.count = count
+  }
+}
