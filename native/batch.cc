@@ -27,6 +27,29 @@ namespace {
 
 constexpr int32_t kNotConnected = -1;
 
+// A header's name or value as UTF-8, remembered by the identity of its V8 string: the names
+// and most values (content-type, level labels, static headers) are the same string objects
+// record after record, so each is converted once per batch, not once per record.
+struct Remembered {
+  v8::Local<v8::Value> handle;
+  std::string text;
+
+  const std::string& of(v8::Local<v8::Value> value) {
+    if (handle.IsEmpty() || !(handle == value)) {
+      Nan::Utf8String utf8(value);
+      text.assign(*utf8, utf8.length());
+      handle = value;
+    }
+    return text;
+  }
+};
+
+// the name and value remembered for the n-th header of a record
+struct HeaderSlot {
+  Remembered name;
+  Remembered value;
+};
+
 // produceBatch(client, name, count, topics: string[], values: Buffer[], keys: (string | Buffer | null)[],
 //              timestamps: Float64Array, headerCounts: Uint32Array, headers: string[] (name, value, ...),
 //              out: Int32Array(1)) -> records handed over, from the first; out[0]: the librdkafka
@@ -71,10 +94,11 @@ NAN_METHOD(ProduceBatch) {
   }
   rd_kafka_t* rk = conn->m_client->c_ptr();
   Nan::Utf8String name(info[1]);
-  if (std::strlen(rd_kafka_name(rk)) != name.length() || std::memcmp(rd_kafka_name(rk), *name, name.length()) != 0) {
+  if (std::strlen(rd_kafka_name(rk)) != static_cast<size_t>(name.length()) || std::memcmp(rd_kafka_name(rk), *name, name.length()) != 0) {
     return Nan::ThrowError("produceBatch: the librdkafka handle is not the one node-rdkafka named");
   }
 
+  std::vector<HeaderSlot> slots;
   v8::Local<v8::Value> lastTopic;
   rd_kafka_topic_t* rkt = nullptr;
   uint32_t header = 0;
@@ -107,10 +131,11 @@ NAN_METHOD(ProduceBatch) {
     rd_kafka_headers_t* hs = nullptr;
     if (hc[done] > 0) {
       hs = rd_kafka_headers_new(hc[done]);
+      if (slots.size() < hc[done]) slots.resize(hc[done]);
       for (uint32_t h = 0; h < hc[done]; h++, header += 2) {
-        Nan::Utf8String hname(headers->Get(ctx, header).ToLocalChecked());
-        Nan::Utf8String hvalue(headers->Get(ctx, header + 1).ToLocalChecked());
-        rd_kafka_header_add(hs, *hname, hname.length(), *hvalue, hvalue.length());
+        const std::string& name = slots[h].name.of(headers->Get(ctx, header).ToLocalChecked());
+        const std::string& value = slots[h].value.of(headers->Get(ctx, header + 1).ToLocalChecked());
+        rd_kafka_header_add(hs, name.data(), static_cast<ssize_t>(name.size()), value.data(), static_cast<ssize_t>(value.size()));
       }
     }
     rd_kafka_resp_err_t err = rd_kafka_producev(rk,
