@@ -22,10 +22,13 @@ const BENCHES = ['app', 'core', 'pino', 'winston', 'latency', 'outage', 'spool']
 const summaries = {}
 let failed = 0
 let date = new Date().toISOString()
+// --report: the Node of the run that measured, not of this process
+let node = process.version
 if (reportOnly) {
   const saved = JSON.parse(fs.readFileSync(path.join(here, 'results.json'), 'utf8'))
   Object.assign(summaries, saved.summaries)
   date = saved.date
+  node = saved.machine?.node ?? node
 } else {
   await runAll()
 }
@@ -85,7 +88,7 @@ if (!quick && failed === 0) {
   }
   fs.writeFileSync(path.join(here, 'RESULTS.md'), [
     '# kafka-log-transport benchmarks', '',
-    `${date}; ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
+    `${date}; ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${node}. ` +
     'Produced by `npm run bench`; every figure beside kcat or a baseline measured in the same run. ' +
     'Every figure, with machine and versions: `results.json` (and `results-*.json` per benchmark).', '',
     '## Goals (issues #8 and #18)', '', ...targets(summaries),
