@@ -11,15 +11,12 @@ const root = path.join(__dirname, '..')
 const say = (m) => process.stderr.write(`kafka-log-transport: ${m}\n`)
 
 if (process.env.KLT_NATIVE_BATCH === '0') process.exit(0)
-// npm gives its own node-gyp to install scripts; else the one installed with npm
+// npm gives its install scripts its own node-gyp; other package managers put one on PATH
 const gyp = process.env.npm_config_node_gyp
-if (gyp === undefined || gyp === '') {
-  say('node-gyp not found (not run by npm): the native batch path is not built; node-rdkafka\'s produce() is used')
-  process.exit(0)
-}
-const r = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+const [command, args] = gyp ? [process.execPath, [gyp, 'rebuild']] : ['node-gyp', ['rebuild']]
+const r = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
 if (r.status !== 0) {
-  const why = (r.stderr ?? '').split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join('\n  ')
+  const why = r.error ? r.error.message : (r.stderr ?? '').split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join('\n  ')
   say('the native batch path could not be built; node-rdkafka\'s produce() is used instead (same behaviour, more CPU per record).')
   if (why) say(`  ${why}`)
   say('To retry: npm rebuild kafka-log-transport (needs the C++ toolchain node-rdkafka needed)')
