@@ -158,7 +158,7 @@ export class Connection {
     const b = this.#batch
     b.fill(count, at)
     if (this.isShared) for (const topic of b.topics) this.#noteTopic(topic, clientId)
-    const taken = addon.produceBatch(native._client, native.name, b.count, b.topics, b.values, b.keys, b.timestamps, b.headerCounts, b.headers, b.out)
+    const taken = addon.produceBatch(native._client, native.name, count, b.topics, b.values, b.keys, b.timestamps, b.headerCounts, b.headers, b.out)
     return { taken, code: taken < count ? b.out[0] ?? 0 : 0 }
   }
 

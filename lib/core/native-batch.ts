@@ -55,7 +55,6 @@ export class FlatBatch {
   readonly headerCounts = new Uint32Array(BATCH_RECORDS)
   readonly headers: string[] = []
   readonly out = new Int32Array(1)
-  count = 0
 
   /** Lay out the first `count` records that `at` gives. */
   fill (count: number, at: (i: number) => EncodedRecord): void {
@@ -78,6 +77,5 @@ export class FlatBatch {
       }
       this.headerCounts[i] = n
     }
-    this.count = count
   }
 }

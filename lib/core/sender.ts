@@ -96,7 +96,9 @@ export class Sender {
   /** Hand what the buffer holds to librdkafka while it takes it. */
   drain (): void {
     if (this.#batches) this.#drainBatches()
-    while (this.conn.ready && !this.closed) {
+    // after the batches, a record at the head was refused for a reason the batch path has
+    // already acted on (full queue: retry scheduled; not connected: connect below)
+    while (!this.#batches && this.conn.ready && !this.closed) {
       const r = this.buffer.peek()
       if (r === undefined || !this.#produce(r)) break
       this.buffer.shift()
@@ -158,7 +160,7 @@ export class Sender {
   /**
    * The buffer to librdkafka in native batches, as far as it takes them. A record it refuses
    * is accounted for as `produce()` would have; at a full queue or a closing connection
-   * the rest stays in the buffer (the per-record loop in drain() then finds the same).
+   * the rest stays in the buffer.
    */
   #drainBatches (): void {
     while (this.conn.ready && !this.closed && this.buffer.length > 0) {
