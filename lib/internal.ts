@@ -3,7 +3,7 @@
  * beyond its public API (lib/index.ts). Not exported from package.json and not under
  * semver: applications use `kafka-log-transport`, `/pino` and `/winston`.
  */
-export { resolveOptions, describeValue } from './core/config/options'
+export { resolveOptions, resolveLevelLabels, describeValue } from './core/config/options'
 export { isSecret, redactSecrets, shown } from './core/config/secrets'
 export { registerExit, unregisterExit, type ExitParticipant } from './core/lifecycle/exit'
 export { reportUnheard } from './core/lifecycle/unheard'

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { KafkaLogProducer, type FlushResult, type KafkaLogOptions } from '../index'
+import { KafkaLogProducer, type ConfigError, type FlushResult, type KafkaLogOptions } from '../index'
 import { reportUnheard } from '../internal'
 
 type FlushCallback = (err?: Error | null, result?: FlushResult) => void
@@ -31,6 +31,17 @@ export class KafkaDestination extends EventEmitter {
       else reportUnheard(this.producer, err)
     })
     this.producer.connect().catch(() => { /* closed before it connected: nothing to do */ })
+    // pino tells a destination its config when a logger is made on it (also through
+    // pino.multistream): the level names, custom levels included
+    this.on('message', (m: { code?: unknown, config?: { levels?: { labels?: unknown } } } | null) => {
+      const labels = m?.code === 'PINO_CONFIG' ? m.config?.levels?.labels : undefined
+      if (labels === null || typeof labels !== 'object') return
+      try {
+        this.producer.setLevelLabels({ ...this.producer.options.levelLabels, ...labels })
+      } catch (err) {
+        reportUnheard(this.producer, err as ConfigError)
+      }
+    })
   }
 
   /** Never throws; false when the buffer is at its bound (then `'drain'` follows). */

@@ -3,10 +3,11 @@ import { once } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
+import { isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { bridgeSignals } from './pino-signal-bridge'
 import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
 import { type KafkaLogOptions } from '../index'
-import { bounded, drainedOrGone, resolveOptions } from '../internal'
+import { bounded, drainedOrGone, resolveLevelLabels, resolveOptions } from '../internal'
 
 // thread-stream's end() (main thread, at exit) waits at most 10 s for the worker to close.
 // The producer process finishes its flush on its own even after we stop waiting.
@@ -28,12 +29,48 @@ function countLines (chunk: string | Buffer): number {
 // what thread-stream and pino add to a target's options for their own use, and ours:
 // kafkaTransport() sees to signals on the main thread itself
 export const MAIN_THREAD_HOOKS = '$kafkaLogTransportMainThreadHooks'
-const PLUMBING = ['$context', 'pinoWillSendConfig', MAIN_THREAD_HOOKS]
+const PLUMBING = ['$context', 'pinoWillSendConfig', 'levels', MAIN_THREAD_HOOKS]
+/** How long the worker waits for pino's config (its level names) before it starts without. */
+const PINO_CONFIG_WAIT_MS = 1000
 
 function ownOptions (options: KafkaLogOptions): Record<string, unknown> {
   const own: Record<string, unknown> = { ...(options as unknown as Record<string, unknown>) }
   for (const k of PLUMBING) Reflect.deleteProperty(own, k)
   return own
+}
+
+/** pino's custom levels as pino gives a single target (`levels`: name → number), as names by number. */
+function labelsFromLevels (levels: unknown): Record<number, string> | undefined {
+  if (levels === null || typeof levels !== 'object') return undefined
+  const labels: Record<number, string> = {}
+  for (const [name, n] of Object.entries(levels)) if (typeof n === 'number') labels[n] = name
+  return labels
+}
+
+/**
+ * The app's level names: pino passes custom levels to a single target in its options; to
+ * the targets of `targets` only in the config message it sends to the worker thread (as
+ * pino-abstract-transport's `expectPinoConfig` reads it). Resolves undefined without them.
+ */
+async function pinoLevelLabels (options: KafkaLogOptions): Promise<Record<number, string> | undefined> {
+  const given = labelsFromLevels((options as unknown as Record<string, unknown>)['levels'])
+  const willSend = (workerData as { workerData?: { pinoWillSendConfig?: unknown } } | null)?.workerData?.pinoWillSendConfig === true
+  if (given !== undefined || isMainThread || parentPort === null || !willSend) return given
+  const port = parentPort
+  return await new Promise((resolve) => {
+    const timer = setTimeout(() => { done(undefined) }, PINO_CONFIG_WAIT_MS)
+    const onMessage = (m: { code?: unknown, config?: { levels?: { labels?: unknown } } } | null): void => {
+      if (m?.code !== 'PINO_CONFIG') return
+      const labels = m.config?.levels?.labels
+      done(labels !== null && typeof labels === 'object' ? labels as Record<number, string> : undefined)
+    }
+    const done = (labels: Record<number, string> | undefined): void => {
+      clearTimeout(timer)
+      port.off('message', onMessage)
+      resolve(labels)
+    }
+    port.on('message', onMessage)
+  })
 }
 
 /**
@@ -80,7 +117,19 @@ export function pinoTransport (options: KafkaLogOptions): PinoWorkerStream {
   // the producer process died (it said why on stderr): a dead pipe must not crash the app
   pipe.on('error', () => { gone = true })
   child.on('error', () => { gone = true })
-  pipe.write(JSON.stringify(own) + '\n')
+  let optionsSent = false
+  // the options line (with the app's level names, once pino has told them) opens the pipe's protocol
+  const started = pinoLevelLabels(options).then((labels) => {
+    if (labels !== undefined) {
+      try {
+        own['levelLabels'] = resolveLevelLabels({ ...(resolved.levelLabels), ...labels }, 'pino levels')
+      } catch (err) {
+        say(`pino's level names are not usable (${err instanceof Error ? err.message : String(err)}); levels go by pino's own names`)
+      }
+    }
+    pipe.write(JSON.stringify(own) + '\n')
+    optionsSent = true
+  })
 
   let nextFlushId = 1
   const flushReplies = new Map<number, () => void>()
@@ -100,37 +149,44 @@ export function pinoTransport (options: KafkaLogOptions): PinoWorkerStream {
     // thread-stream writes strings; the pipe encodes them once, on its way to the kernel
     decodeStrings: false,
     write (chunk: string | Buffer, _encoding, done) {
-      if (gone) {
-        lost += countLines(chunk)
-        done()
-        return
-      }
-      // one pipe write per turn of the loop: under pino's multistream (`targets`) each line
-      // comes as a write of its own
-      if (!corked) {
-        corked = true
-        pipe.cork()
-        setImmediate(uncork)
-      }
-      sentBytes += Buffer.byteLength(chunk)
-      if (pipe.write(chunk)) {
-        done()
-        return
-      }
-      uncork()
-      waitingForDrain = true
-      void drainedOrGone(pipe).then(() => {
-        waitingForDrain = false
-        done()
-      })
+      if (optionsSent) relay(chunk, done)
+      else void started.then(() => { relay(chunk, done) })
     },
     final (done) {
       unbridge()
-      if (!gone) pipe.end()
-      if (lost > 0) say(`the pino producer process had ended; ${lost} log line(s) were lost`)
-      void Promise.race([exited, new Promise((resolve) => setTimeout(resolve, WORKER_CLOSE_MS).unref())]).then(() => { done() })
+      void started.then(() => {
+        if (!gone) pipe.end()
+        if (lost > 0) say(`the pino producer process had ended; ${lost} log line(s) were lost`)
+        void Promise.race([exited, new Promise((resolve) => setTimeout(resolve, WORKER_CLOSE_MS).unref())]).then(() => { done() })
+      })
     }
   })
+
+  function relay (chunk: string | Buffer, done: () => void): void {
+    if (gone) {
+      lost += countLines(chunk)
+      done()
+      return
+    }
+    // one pipe write per turn of the loop: under pino's multistream (`targets`) each line
+    // comes as a write of its own
+    if (!corked) {
+      corked = true
+      pipe.cork()
+      setImmediate(uncork)
+    }
+    sentBytes += Buffer.byteLength(chunk)
+    if (pipe.write(chunk)) {
+      done()
+      return
+    }
+    uncork()
+    waitingForDrain = true
+    void drainedOrGone(pipe).then(() => {
+      waitingForDrain = false
+      done()
+    })
+  }
 
   /** Every line written so far handed to the producer process and acknowledged by Kafka (bounded). */
   const flush = async (): Promise<void> => {

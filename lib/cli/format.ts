@@ -1,5 +1,6 @@
 // Pure functions behind `tail`: level ranks, filters and the pretty printer. No I/O here,
 // so every rule is unit-tested (test/unit/cli-format.test.mjs).
+import { levelOf } from '../core/record/level-time'
 
 /** Level names to ranks on pino's scale; winston's and syslog's names map onto it. */
 const RANKS: Record<string, number> = {
@@ -24,6 +25,17 @@ export function levelName (level: unknown): string | undefined {
   if (typeof level === 'number') return PINO_NAMES[level] ?? String(level)
   if (typeof level === 'string' && level.trim() !== '') return level.trim().toLowerCase()
   return undefined
+}
+
+/**
+ * A record's level: ranked by its own field (a pino number ranks even when it is a custom
+ * level), named by the producer's `level` header (which has the app's own names), else by
+ * the field; ECS and OpenTelemetry fields count as well as `level`.
+ */
+export function recordLevel (fields: Record<string, unknown> | undefined, headers: Record<string, string> | undefined): { rank: number | undefined, name: string | undefined } {
+  const own = fields === undefined ? undefined : fields['level'] ?? levelOf(fields)
+  const header = headers?.['level']
+  return { rank: levelRank(own) ?? levelRank(header), name: levelName(header) ?? levelName(own) }
 }
 
 /** What Kafka tells about a record besides its value. */
@@ -51,7 +63,7 @@ const LEVEL_COLOURS: Array<[number, string]> = [
   [60, '\x1b[41m\x1b[97m'], [50, '\x1b[31m'], [40, '\x1b[33m'], [30, '\x1b[32m'], [20, '\x1b[34m'], [0, '\x1b[90m']
 ]
 // Fields shown in their own place (or not at all) rather than as key=value.
-const SHOWN_APART = new Set(['time', 'timestamp', '@timestamp', 'level', 'msg', 'message', 'service', 'pid', 'hostname', 'v'])
+const SHOWN_APART = new Set(['time', 'timestamp', '@timestamp', 'level', 'log.level', 'severity_text', 'severityText', 'severity_number', 'severityNumber', 'msg', 'message', 'service', 'pid', 'hostname', 'v'])
 const MAX_VALUE_CHARS = 200
 
 function colourFor (rank: number | undefined): string {
@@ -110,9 +122,9 @@ export function serviceOf (fields: Record<string, unknown> | undefined): string 
  * the remaining fields as key=value; an error's stack follows on indented lines.
  */
 export function prettyRecord (fields: Record<string, unknown>, meta: RecordMeta, color: boolean): string {
-  const level = fields['level'] ?? meta.headers?.['level']
-  const rank = levelRank(level)
-  const name = (levelName(level) ?? '-').toUpperCase().padEnd(5)
+  const level = recordLevel(fields, meta.headers)
+  const rank = level.rank
+  const name = (level.name ?? '-').toUpperCase().padEnd(5)
   const service = serviceOf(fields)
   const msg = fields['msg'] ?? fields['message']
   const parts: string[] = []
@@ -151,7 +163,7 @@ export function formatRecord (value: Buffer | string | null | undefined, meta: R
   if (opts.grep !== undefined && !opts.grep.test(text)) return undefined
   const fields = opts.json && opts.minLevel === undefined ? undefined : parseFields(text)
   if (opts.minLevel !== undefined) {
-    const rank = levelRank(fields?.['level'] ?? meta.headers?.['level'])
+    const rank = recordLevel(fields, meta.headers).rank
     if (rank === undefined || rank < opts.minLevel) return undefined
   }
   if (opts.json || fields === undefined) return text

@@ -6,7 +6,7 @@ import {
   type CliIo
 } from './args'
 import { LogConsumer } from './consumer'
-import { headerMap, levelName, parseFields, serviceOf } from './format'
+import { headerMap, parseFields, recordLevel, serviceOf } from './format'
 import { TrafficWatch, alertJson, alertLine, checkWatchConfig, watchPrometheus, type AlertKind, type WatchConfig, type WatchEvent } from './rates'
 
 export const WATCH_USAGE = `Usage: kafka-log-transport watch --brokers HOST:PORT --topic TOPIC [options]
@@ -164,7 +164,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
             const headers = headerMap(m.headers)
             const text = m.value === null ? '' : m.value.toString('utf8')
             const fields = parseFields(text)
-            const level = levelName(headers?.['level'] ?? fields?.['level']) ?? '-'
+            const level = recordLevel(fields, headers).name ?? '-'
             watch.record(serviceOf(fields) ?? '-', level)
           }
         }

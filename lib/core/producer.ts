@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { LibrdKafkaError } from 'node-rdkafka'
 import { Waiters } from './bounded'
 import { BoundedBuffer } from './buffer'
-import { resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, type ResolvedOptions } from './config/options'
+import { resolveLevelLabels, resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, type ResolvedOptions } from './config/options'
 import { buildRdkafkaConfig, type RdkafkaConfig } from './config/rdkafka-config'
 import { connectError } from './connect-error'
 import { Connection, type ConnectionClient } from './connection'
@@ -132,6 +132,15 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     }
     if (record.truncatedFrom !== undefined) this.#ledger.counters.truncated++
     return this.#sender.send(record)
+  }
+
+  /**
+   * Numeric levels to names from now on, over pino's six (as the `levelLabels` option):
+   * how an adapter passes on the custom levels it learns from the logger. Throws
+   * a ConfigError for a map that is not one.
+   */
+  setLevelLabels (labels: Record<number, string>): void {
+    this.#encoder.setLevelLabels(resolveLevelLabels(labels))
   }
 
   /** Connect now instead of on the first write; resolves once connected (rejects on close). */

@@ -1,6 +1,6 @@
 // tail's printer and filters: pure functions, no broker.
 import t from 'tap'
-import { formatRecord, levelRank, parseLevel, prettyRecord, headerMap, serviceOf } from '../../dist/cli/format.js'
+import { formatRecord, levelRank, parseLevel, prettyRecord, headerMap, recordLevel, serviceOf } from '../../dist/cli/format.js'
 
 const plain = { json: false, color: false }
 const time = Date.UTC(2026, 10, 26, 12, 0, 0, 123)
@@ -80,4 +80,15 @@ t.test('long values are cut', async (t) => {
   const out = formatRecord(JSON.stringify({ msg: 'm', big: 'x'.repeat(1000) }), {}, plain)
   t.ok(out.length < 300, `line is ${out.length} chars`)
   t.match(out, /\.\.\.$/)
+})
+
+t.test('levels of ECS, OpenTelemetry and custom-level records (#20)', async (t) => {
+  t.same(recordLevel({ 'log.level': 'warn', message: 'm' }, undefined), { rank: 40, name: 'warn' }, 'ECS flat')
+  t.same(recordLevel({ severity_text: 'ERROR' }, undefined), { rank: 50, name: 'error' }, 'OpenTelemetry')
+  t.same(recordLevel({ level: 35 }, { level: 'audit' }), { rank: 35, name: 'audit' }, 'a custom pino level: ranked by number, named by the header')
+  t.same(recordLevel(undefined, { level: 'warn' }), { rank: 40, name: 'warn' }, 'plain text: the header')
+  const meta = { headers: { level: 'warn' } }
+  t.equal(formatRecord('warning: disk full', meta, { json: false, color: false, minLevel: 40 }), 'warning: disk full', 'tail -l warn shows a plain-text warning')
+  t.equal(formatRecord('{"log.level":"info","message":"m"}', {}, { json: false, color: false, minLevel: 40 }), undefined, 'and hides an ECS info record')
+  t.match(prettyRecord({ 'log.level': 'error', '@timestamp': '2026-12-03T00:00:00.000Z', message: 'boom' }, {}, false), /^2026-12-03T00:00:00.000Z ERROR boom$/)
 })

@@ -4,6 +4,7 @@ import { inspect } from 'node:util'
 import { ConfigError } from '../errors'
 import { LOG_HEADERS, OPTION_NAMES, OPTION_TABLE } from './option-table'
 import { shown } from './secrets'
+import { PINO_LEVELS } from '../record/level-time'
 
 export type {
   LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, LogHeaderName, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions
@@ -56,6 +57,19 @@ function resolveLogHeaders (v: unknown): readonly LogHeaderName[] {
   if (!Array.isArray(v) || !v.every(known)) fail('logHeaders', v, `true, false or a list of ${LOG_HEADERS.map((h) => `'${h}'`).join(', ')}`)
   // always in the same order, whatever the list's
   return Object.freeze(LOG_HEADERS.filter((h) => v.includes(h)))
+}
+
+/** `levelLabels` (or pino's config relayed by an adapter): integer levels to names, over pino's own. */
+export function resolveLevelLabels (v: unknown, option = 'levelLabels'): Readonly<Record<number, string>> {
+  if (v === undefined) return PINO_LEVELS
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(option, v, "an object of numeric levels to names, such as { 35: 'audit' }")
+  const out: Record<number, string> = { ...PINO_LEVELS }
+  for (const [k, name] of Object.entries(v)) {
+    if (!/^-?\d+$/.test(k)) throw new ConfigError(`${option}.${k}`, 'a level must be an integer')
+    if (typeof name !== 'string' || name === '' || name.length > 64) fail(`${option}.${k}`, name, 'a name of 1 to 64 characters')
+    out[Number(k)] = name
+  }
+  return Object.freeze(out)
 }
 
 function resolveBrokers (v: unknown): string {
@@ -171,6 +185,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     fallback: resolveFallback(opts['fallback']),
     headers: Object.freeze(resolveRecord<string>(opts, 'headers', (x) => typeof x === 'string', 'a string')),
     logHeaders: resolveLogHeaders(opts['logHeaders']),
+    levelLabels: resolveLevelLabels(opts['levelLabels']),
     rdkafka: Object.freeze(resolveRecord<RdkafkaValue>(opts, 'rdkafka',
       (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string, number or boolean')),
     connectTimeoutMs: fromTable(opts, 'connectTimeoutMs'),

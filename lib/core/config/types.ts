@@ -77,6 +77,12 @@ export interface KafkaLogOptions {
    * throughput.
    */
   logHeaders?: boolean | readonly LogHeaderName[]
+  /**
+   * Numeric levels to names, for the `level` header and the `{level}` topic placeholder:
+   * an app's own pino levels (`customLevels`), over pino's six. The pino worker target and
+   * `kafkaDestination()` learn them from pino itself; set it for `write()` of such records.
+   */
+  levelLabels?: Record<number, string>
   /** Any librdkafka property, passed through (TLS, SASL, client.id, ...). */
   rdkafka?: Record<string, RdkafkaValue>
   /**
@@ -149,6 +155,8 @@ export interface ResolvedOptions {
   readonly headers: Readonly<Record<string, string>>
   /** The per-record headers to add, in this order (empty: none). */
   readonly logHeaders: readonly LogHeaderName[]
+  /** pino's level names with the app's own over them. */
+  readonly levelLabels: Readonly<Record<number, string>>
   readonly rdkafka: Readonly<Record<string, RdkafkaValue>>
   readonly connectTimeoutMs: number
   readonly flushTimeoutMs: number

@@ -6,6 +6,8 @@
  * not something this scanner handles (the caller then parses the line).
  */
 export const NOT_FOUND_CHEAPLY = Symbol('parse')
+/** A field not met yet in a walk. */
+const UNSEEN = Symbol('unseen')
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -62,32 +64,59 @@ function endOfValue (b: Buffer, i: number, state: { escaped: boolean }): number 
 
 /** The value of top-level field `name` in the JSON object `line` (first occurrence). */
 export function scanTopLevelField (line: Buffer, name: Buffer): unknown {
+  const found = scanTopLevelFields(line, [name])
+  return found === NOT_FOUND_CHEAPLY ? found : found[0]
+}
+
+/**
+ * The values of several top-level fields in one walk over the line (first occurrence of
+ * each; undefined for an absent one), or NOT_FOUND_CHEAPLY.
+ */
+export function scanTopLevelFields (line: Buffer, names: readonly Buffer[]): unknown[] | typeof NOT_FOUND_CHEAPLY {
   const state = { escaped: false }
+  const values: unknown[] = []
+  for (let n = 0; n < names.length; n++) values.push(UNSEEN)
+  let left = names.length
   let i = skipSpace(line, 0)
   if (line[i] !== OPEN_OBJ) return NOT_FOUND_CHEAPLY
   i = skipSpace(line, i + 1)
   while (i < line.length && line[i] === QUOTE) {
     const keyEnd = endOfString(line, i, state)
     if (keyEnd < 0) return NOT_FOUND_CHEAPLY
-    const keyEscaped = state.escaped
-    const match = !keyEscaped && keyEnd - i - 2 === name.length && line.compare(name, 0, name.length, i + 1, keyEnd - 1) === 0
+    if (state.escaped) return NOT_FOUND_CHEAPLY // a key with escapes could spell a name: let the parser decide
+    const at = nameAt(line, i + 1, keyEnd - 1, names, values)
     i = skipSpace(line, keyEnd)
     if (line[i] !== COLON) return NOT_FOUND_CHEAPLY
     i = skipSpace(line, i + 1)
     const valueEnd = endOfValue(line, i, state)
     if (valueEnd < 0) return NOT_FOUND_CHEAPLY
-    if (match) {
-      if (line[i] === QUOTE && !state.escaped) return line.toString('utf8', i + 1, valueEnd - 1)
-      try {
-        return JSON.parse(line.toString('utf8', i, valueEnd)) as unknown
-      } catch {
-        return NOT_FOUND_CHEAPLY
+    if (at >= 0) {
+      if (line[i] === QUOTE && !state.escaped) {
+        values[at] = line.toString('utf8', i + 1, valueEnd - 1)
+      } else {
+        try {
+          values[at] = JSON.parse(line.toString('utf8', i, valueEnd)) as unknown
+        } catch {
+          return NOT_FOUND_CHEAPLY
+        }
       }
+      if (--left === 0) return values
     }
-    if (keyEscaped) return NOT_FOUND_CHEAPLY // a key with escapes could spell `name`: let the parser decide
     i = skipSpace(line, valueEnd)
     if (line[i] === COMMA) i = skipSpace(line, i + 1)
     else break
   }
-  return line[i] === CLOSE_OBJ ? undefined : NOT_FOUND_CHEAPLY
+  if (line[i] !== CLOSE_OBJ) return NOT_FOUND_CHEAPLY
+  for (let n = 0; n < values.length; n++) if (values[n] === UNSEEN) values[n] = undefined
+  return values
+}
+
+/** Which of `names` (its value not yet seen) the key in line[from, to) is, or -1. */
+function nameAt (line: Buffer, from: number, to: number, names: readonly Buffer[], values: readonly unknown[]): number {
+  const length = to - from
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n] as Buffer
+    if (values[n] === UNSEEN && name.length === length && line.compare(name, 0, length, from, to) === 0) return n
+  }
+  return -1
 }

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os'
 import { BadRecordError } from '../errors'
-import { NOT_FOUND_CHEAPLY, scanTopLevelField } from './field-scan'
+import { NOT_FOUND_CHEAPLY, scanTopLevelFields } from './field-scan'
+import { LEVEL_TIME_FIELDS, levelOf, timeOf } from './level-time'
 import { logId } from './log-id'
+import { textLevel } from './text-level'
 import type { KeyOption, LogFields, LogInput, ResolvedOptions, TopicOption } from '../config/options'
 import { safeStringify } from './safe-json'
 
@@ -25,7 +27,6 @@ export class OversizedRecordError extends BadRecordError {
   }
 }
 
-const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
 const CONTENT_JSON = Object.freeze({ 'content-type': 'application/json' })
 const CONTENT_TEXT = Object.freeze({ 'content-type': 'text/plain' })
 const LEVEL_HEADERS: Record<string, Readonly<Record<string, string>>> = Object.fromEntries(
@@ -45,23 +46,6 @@ export function readPath (fields: LogFields, path: string): unknown {
   return cur
 }
 
-/** Log level as a label: pino numbers become names, strings pass. */
-export function levelLabel (level: unknown): string | undefined {
-  if (typeof level === 'string') return level
-  if (typeof level === 'number') return PINO_LEVELS[level] ?? String(level)
-  return undefined
-}
-
-function timeOf (fields: LogFields | undefined): number | null {
-  const t = fields?.['time'] ?? fields?.['timestamp']
-  if (typeof t === 'number' && Number.isFinite(t) && t > 0) return Math.floor(t)
-  if (typeof t === 'string') {
-    const ms = Date.parse(t)
-    if (Number.isFinite(ms)) return ms
-  }
-  return null
-}
-
 function needsFields (topic: TopicOption, key: KeyOption): boolean {
   return typeof topic === 'function' || (typeof topic === 'string' && topic.includes('{')) ||
     (key !== 'none' && key !== 'hostname')
@@ -76,8 +60,6 @@ function scannableNames (topic: TopicOption, key: KeyOption): Buffer[] | undefin
   return [...new Set(paths)].map((p) => Buffer.from(p))
 }
 
-const LEVEL = Buffer.from('level')
-const TIME = Buffer.from('time')
 
 /**
  * Turns write() inputs into records. A line goes out as it is (one trailing newline
@@ -87,22 +69,37 @@ export class RecordEncoder {
   readonly #o: ResolvedOptions
   readonly #needsFields: boolean
   readonly #scanNames: Buffer[] | undefined
+  /** What a line without pino's head is scanned for: every level and time field, and the key/topic fields. */
+  readonly #fallbackNames: Buffer[] | undefined
   readonly #static: Array<Readonly<Record<string, string>>>
   readonly #contentType: boolean
   readonly #logId: boolean
-  readonly #level: boolean
+  readonly #levelHeader: boolean
+  /** The level is needed: for its header or for a `{level}` in the topic. */
+  readonly #needsLevel: boolean
   readonly #traceparent: boolean
+  #labels: Readonly<Record<number, string>>
 
   constructor (options: ResolvedOptions) {
     this.#o = options
     const want = new Set(options.logHeaders)
     this.#contentType = want.has('content-type')
     this.#logId = want.has('log-id')
-    this.#level = want.has('level')
+    this.#levelHeader = want.has('level')
+    this.#needsLevel = this.#levelHeader || (typeof options.topic === 'string' && options.topic.includes('{level}'))
     this.#traceparent = want.has('traceparent')
     this.#needsFields = needsFields(options.topic, options.key)
     this.#scanNames = scannableNames(options.topic, options.key)
+    this.#fallbackNames = this.#scanNames === undefined
+      ? undefined
+      : [...new Set([...LEVEL_TIME_FIELDS, ...this.#scanNames.map((n) => n.toString())])].map((n) => Buffer.from(n))
     this.#static = Object.entries(options.headers).map(([k, v]) => ({ [k]: v }))
+    this.#labels = options.levelLabels
+  }
+
+  /** Numeric levels to names from now on (resolved: see resolveLevelLabels). */
+  setLevelLabels (labels: Readonly<Record<number, string>>): void {
+    this.#labels = labels
   }
 
   /**
@@ -131,9 +128,11 @@ export class RecordEncoder {
     } else {
       throw new BadRecordError(`a log record must be a string, a Buffer or an object, got ${input === null ? 'null' : typeof input}`)
     }
-    const headers = this.#o.logHeaders.length > 0 ? this.#logHeaders(json, fields) : [...this.#static]
+    // a plain-text line states its level in words, if at all
+    const level = !this.#needsLevel ? undefined : fields !== undefined ? levelOf(fields, this.#labels) : json ? undefined : textLevel(value)
+    const headers = this.#o.logHeaders.length > 0 ? this.#logHeaders(json, fields, level) : [...this.#static]
     const record: EncodedRecord = {
-      topic: this.#topic(fields ?? {}),
+      topic: this.#topic(fields ?? {}, level),
       value,
       key: this.#key(fields ?? {}),
       timestamp: timeOf(fields),
@@ -142,27 +141,33 @@ export class RecordEncoder {
     return value.length > this.#o.maxMessageBytes ? this.#oversized(record, json, fields) : record
   }
 
-  #logHeaders (json: boolean, fields: LogFields | undefined): EncodedRecord['headers'] {
+  #logHeaders (json: boolean, fields: LogFields | undefined, level: string | undefined): EncodedRecord['headers'] {
     // header objects that do not change are shared between records (no garbage per record)
     const headers = [...this.#static]
     if (this.#contentType) headers.push(json ? CONTENT_JSON : CONTENT_TEXT)
     if (this.#logId) headers.push({ 'log-id': logId() })
-    const level = this.#level ? levelLabel(fields?.['level']) : undefined
-    if (level !== undefined) headers.push(LEVEL_HEADERS[level] ?? { level })
+    if (this.#levelHeader && level !== undefined) headers.push(LEVEL_HEADERS[level] ?? { level })
     const traceparent = this.#traceparent && fields !== undefined ? traceparentOf(fields) : undefined
     if (traceparent !== undefined) headers.push({ traceparent })
     return headers
   }
 
-  /** The fields a JSON line must yield: level and time, plus key/topic fields; parsed only when scanning cannot. */
+  /**
+   * The fields a JSON line must yield: level and time (from any common shape), plus
+   * key/topic fields; parsed only when scanning cannot.
+   */
   #lineFields (value: Buffer): LogFields | undefined {
-    if ((this.#traceparent && mentionsTrace(value)) || (this.#needsFields && this.#scanNames === undefined)) return parseFields(value)
-    const fields: LogFields = peekTimeAndLevel(value) ?? {}
-    const names = fields['time'] === undefined ? [LEVEL, TIME, ...(this.#scanNames ?? [])] : this.#scanNames ?? []
-    for (const name of names) {
-      const v = scanTopLevelField(value, name)
-      if (v === NOT_FOUND_CHEAPLY) return parseFields(value)
-      if (v !== undefined) fields[name.toString()] = v
+    if ((this.#traceparent && mentionsTrace(value)) || this.#fallbackNames === undefined || this.#scanNames === undefined) {
+      return parseFields(value)
+    }
+    const head = peekTimeAndLevel(value)
+    const names = head === undefined ? this.#fallbackNames : this.#scanNames
+    const fields: LogFields = head ?? {}
+    if (names.length === 0) return fields
+    const found = scanTopLevelFields(value, names)
+    if (found === NOT_FOUND_CHEAPLY) return parseFields(value)
+    for (let i = 0; i < names.length; i++) {
+      if (found[i] !== undefined) fields[(names[i] as Buffer).toString()] = found[i]
     }
     return fields
   }
@@ -189,12 +194,12 @@ export class RecordEncoder {
     return { ...r, value, truncatedFrom: bytes }
   }
 
-  #topic (fields: LogFields): string {
+  #topic (fields: LogFields, level: string | undefined): string {
     const t = this.#o.topic
     const topic = typeof t === 'function'
       ? t(fields)
       : t.includes('{') ? t.replace(PLACEHOLDER, (_m, path: string) => {
-        const v = path === 'level' ? levelLabel(readPath(fields, path)) : readPath(fields, path)
+        const v = path === 'level' ? level : readPath(fields, path)
         return v === undefined || v === null ? 'unknown' : fieldText(v)
       }) : t
     if (typeof topic !== 'string' || !TOPIC_RE.test(topic)) {

@@ -1,0 +1,80 @@
+/**
+ * A record's level (as a label) and time (epoch ms), from each common shape of a JSON log
+ * record: pino (`level` number, `time` epoch ms), pino with `formatters.level` (`level`
+ * label), winston (`level`, `timestamp`), Elastic Common Schema (`log.level`, flat or
+ * nested, and `@timestamp`), OpenTelemetry (`severity_text`/`severityText`,
+ * `severity_number`/`severityNumber`, `timestamp`). Pure functions.
+ */
+import type { LogFields } from '../config/types'
+
+/** pino's own levels: number → label. */
+export const PINO_LEVELS: Readonly<Record<number, string>> = Object.freeze({ 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' })
+
+/** The top-level fields a JSON line's level and time are read from (what a scan must yield). */
+export const LEVEL_TIME_FIELDS: readonly string[] = Object.freeze([
+  'level', 'log.level', 'log', 'severity_text', 'severityText', 'severity_number', 'severityNumber',
+  'time', '@timestamp', 'timestamp'
+])
+
+/** OpenTelemetry SeverityNumber ranges (1-4 trace ... 21-24 fatal). */
+const SEVERITY_RANGES: ReadonlyArray<readonly [number, string]> = [[21, 'fatal'], [17, 'error'], [13, 'warn'], [9, 'info'], [5, 'debug'], [1, 'trace']]
+
+function severityLabel (n: number): string | undefined {
+  if (!Number.isInteger(n) || n > 24) return undefined
+  for (const [min, label] of SEVERITY_RANGES) if (n >= min) return label
+  return undefined
+}
+
+/** A `level` value as a label: numbers through `labels` (pino's, or the app's custom levels), strings as they are. */
+export function levelLabel (level: unknown, labels: Readonly<Record<number, string>> = PINO_LEVELS): string | undefined {
+  if (typeof level === 'string') return level === '' ? undefined : level
+  if (typeof level === 'number') return labels[level] ?? String(level)
+  return undefined
+}
+
+function lowerText (v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v.toLowerCase() : undefined
+}
+
+/**
+ * The record's level as a label, or undefined. `level` first (pino, winston: kept as the
+ * app spells it), then ECS `log.level`, then OpenTelemetry severity (ECS and OTel text in
+ * lower case, as pino's and winston's labels are).
+ */
+export function levelOf (fields: LogFields, labels: Readonly<Record<number, string>> = PINO_LEVELS): string | undefined {
+  const plain = levelLabel(fields['level'], labels)
+  if (plain !== undefined) return plain
+  const log = fields['log']
+  const ecs = lowerText(fields['log.level'] ?? (log !== null && typeof log === 'object' ? (log as LogFields)['level'] : undefined))
+  if (ecs !== undefined) return ecs
+  const text = lowerText(fields['severity_text'] ?? fields['severityText'])
+  if (text !== undefined) return text
+  const n = fields['severity_number'] ?? fields['severityNumber']
+  return typeof n === 'number' ? severityLabel(n) : undefined
+}
+
+// epoch numbers below this are seconds (1e11 ms is in 1973), above the next ones µs and ns
+const SECONDS_BELOW = 1e11
+const MICROS_ABOVE = 1e14
+const NANOS_ABOVE = 1e17
+
+/** A time value as epoch ms: a number (s, ms, µs or ns since the epoch, told apart by size) or an ISO 8601 text. */
+export function epochMs (t: unknown): number | null {
+  if (typeof t === 'number') {
+    if (!Number.isFinite(t) || t <= 0) return null
+    const ms = t < SECONDS_BELOW ? t * 1000 : t > NANOS_ABOVE ? t / 1e6 : t > MICROS_ABOVE ? t / 1e3 : t
+    return Math.floor(ms)
+  }
+  if (typeof t === 'string' && t !== '') {
+    const ms = /^\d+$/.test(t) ? epochMs(Number(t)) : Date.parse(t)
+    return ms !== null && Number.isFinite(ms) && ms > 0 ? ms : null
+  }
+  return null
+}
+
+/** The record's own time as epoch ms: `time` (pino), else `@timestamp` (ECS), else `timestamp` (winston, OTel); null when none. */
+export function timeOf (fields: LogFields | undefined): number | null {
+  if (fields === undefined) return null
+  const t = fields['time'] ?? fields['@timestamp'] ?? fields['timestamp']
+  return t === undefined ? null : epochMs(t)
+}
