@@ -5,12 +5,13 @@
  */
 export { KafkaLogProducer, type FlushResult, type KafkaLogProducerEvents } from './core/producer'
 export type {
-  KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, LogHeaderName, SpoolOptions, SpoolFsync
+  KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, LogHeaderName, SpoolOptions, SpoolFsync,
+  OAuthBearerToken, OAuthBearerTokenOption
 } from './core/config/options'
 export type { MetricsSnapshot, DropReason, SpoolMetrics } from './core/metrics/metrics'
 export {
   KafkaLogError, ConfigError, ConnectError, DeliveryError, ClosedError,
-  BadRecordError, NativeLoadError, SpoolLockedError, SpoolError, ERROR_CODES, type ErrorCode
+  BadRecordError, NativeLoadError, SpoolLockedError, SpoolError, AuthError, ERROR_CODES, type ErrorCode
 } from './core/errors'
 export { safeStringify } from './core/record/safe-json'
 export { toPrometheus, type PrometheusOptions } from './core/metrics/prometheus'

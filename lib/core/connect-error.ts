@@ -16,8 +16,9 @@ export function connectError (err: LibrdKafkaError, waitedMs: number, brokerSaid
   const refused = brokerSaid !== undefined && REFUSED.test(brokerSaid)
   if (waitedMs < o.connectTimeoutMs && !refused) return undefined
   const why = redact(err.message, config) + (brokerSaid === undefined ? '' : `; librdkafka: ${brokerSaid}`)
+  const oauth = config.global['sasl.mechanisms'] === 'OAUTHBEARER'
   const hint = brokerSaid === undefined ? '' : /SASL|authentic/i.test(brokerSaid)
-    ? ' Check sasl.username, sasl.password and sasl.mechanisms.'
+    ? oauth ? ' Check the OAUTHBEARER token: expired, or not accepted by the broker (its subject, scope, audience).' : ' Check sasl.username, sasl.password and sasl.mechanisms.'
     : refused ? ' Check ssl.ca.location and the broker\'s certificate.' : ''
   return new ConnectError(`could not connect to Kafka at ${o.brokers}${refused ? '' : ` within ${o.connectTimeoutMs} ms`} ` +
     `(${why}).${hint} Still retrying, buffering up to ${o.maxBufferMessages} records.`, { cause: err, retriable: !refused })

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto'
 import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
-import { ConfigError, KafkaLogError } from './errors'
+import type { ResolvedTokenSource } from './config/types'
+import { AuthError, ConfigError, KafkaLogError } from './errors'
 import { processIsIdle } from './lifecycle/exit'
 import { loadRdkafka } from './native'
 import { BATCH_NOT_CONNECTED, batchAddon, FlatBatch } from './native-batch'
+import { TokenKeeper } from './oauth-token'
 import type { EncodedRecord } from './record/record'
 import { redact, type RdkafkaConfig } from './config/rdkafka-config'
 
@@ -26,8 +29,8 @@ export interface ConnectionClient {
    * the last error librdkafka logged meanwhile (e.g. "SASL authentication error: ...").
    */
   onConnectFailed: (err: LibrdKafkaError, waitedMs: number, brokerSaid: string | undefined) => void
-  /** A fatal producer error (reported once per connection). */
-  onFatal: (err: KafkaLogError) => void
+  /** An error for the app: a fatal producer error (once per connection), or no usable OAUTHBEARER token (once until one comes). */
+  report: (err: KafkaLogError) => void
   /** Flush before the connection is suspended because the process is otherwise idle. */
   idleFlush: () => Promise<unknown>
   /** Records still waiting in this client's JS buffer. */
@@ -44,6 +47,18 @@ export interface ConnectionOptions {
 }
 
 const shared = new Map<string, Connection>()
+
+// producers share a connection only when they get their token from the same place
+const tokenFunctionIds = new WeakMap<() => unknown, number>()
+let nextTokenFunctionId = 1
+function tokenIdentity (token: ResolvedTokenSource | undefined): string {
+  if (token === undefined) return ''
+  if (token.kind === 'file') return `file:${token.file}`
+  if (token.kind === 'static') return `static:${createHash('sha256').update(token.token).digest('hex')}`
+  let id = tokenFunctionIds.get(token.get)
+  if (id === undefined) tokenFunctionIds.set(token.get, id = nextTokenFunctionId++)
+  return `function:${id}`
+}
 
 /**
  * One node-rdkafka producer, shared by every KafkaLogProducer of the process with the same
@@ -69,24 +84,47 @@ export class Connection {
   #lastLoggedError: string | undefined
   #stats: Record<string, unknown> | undefined
   readonly #topicOwners = new Map<string, number | 'many'>()
+  readonly #token: TokenKeeper | undefined
 
-  /** The shared connection for `config`, created (without I/O) when there is none yet. Throws ConfigError. */
-  static acquire (config: RdkafkaConfig, opts: ConnectionOptions, client: ConnectionClient): Connection {
-    const key = JSON.stringify([config.global, config.topic, opts])
+  /**
+   * The shared connection for `config` (and `token`: where its OAUTHBEARER token comes
+   * from), created (without I/O) when there is none yet. Throws ConfigError.
+   */
+  static acquire (config: RdkafkaConfig, opts: ConnectionOptions, client: ConnectionClient, token?: ResolvedTokenSource): Connection {
+    const key = JSON.stringify([config.global, config.topic, opts, tokenIdentity(token)])
     let c = shared.get(key)
     if (c === undefined) {
-      c = new Connection(key, config, opts)
+      c = new Connection(key, config, opts, token)
       shared.set(key, c)
     }
     c.#clients.set(client.id, client)
     return c
   }
 
-  private constructor (key: string, config: RdkafkaConfig, opts: ConnectionOptions) {
+  private constructor (key: string, config: RdkafkaConfig, opts: ConnectionOptions, token: ResolvedTokenSource | undefined) {
     this.#key = key
     this.#config = config
     this.#opts = opts
     this.#native = this.#createNative()
+    this.#token = token === undefined
+      ? undefined
+      : new TokenKeeper(token, (t) => { this.#setToken(t) }, (err) => { this.#report(err) })
+  }
+
+  #report (err: KafkaLogError): void {
+    for (const c of this.#clients.values()) c.report(err)
+  }
+
+  /** A (new) token to the native handle: kept for its next connect, or used by the live one from its next (re)authentication. */
+  #setToken (token: string): boolean {
+    try {
+      this.#native.setOauthBearerToken(token)
+      return true
+    } catch (err) {
+      // librdkafka's words about a token never include the token
+      this.#report(new AuthError(`librdkafka refused the OAUTHBEARER token: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
+      return false
+    }
   }
 
   get ready (): boolean { return this.#state === 'ready' }
@@ -183,15 +221,41 @@ export class Connection {
     this.#state = 'connecting'
     if (this.#connectStarted === 0) this.#connectStarted = Date.now()
     const attemptMs = Math.min(this.#opts.connectTimeoutMs, CONNECT_ATTEMPT_MS)
-    this.#attempt = new Promise((resolve) => {
-      this.#native.connect({ timeout: attemptMs }, (err) => {
-        this.#attempt = undefined
-        resolve()
-        if (this.#state !== 'connecting') return
-        if (err) this.#onConnectFailed(err)
-        else this.#onReady()
+    const attempt = this.#withToken().then(async (ok) => {
+      if (!ok) return
+      await new Promise<void>((resolve) => {
+        this.#native.connect({ timeout: attemptMs }, (err) => {
+          resolve()
+          if (this.#state !== 'connecting') return
+          if (err) this.#onConnectFailed(err)
+          else this.#onReady()
+        })
       })
-    })
+    }).finally(() => { if (this.#attempt === attempt) this.#attempt = undefined })
+    this.#attempt = attempt
+  }
+
+  /**
+   * With OAUTHBEARER: a valid token on the native handle before it connects (a handle made
+   * after a suspension has none yet). False when there is none (the keeper said why): try
+   * again later, without a connection attempt the broker would refuse.
+   */
+  async #withToken (): Promise<boolean> {
+    if (this.#token === undefined) return true
+    const token = await this.#token.token()
+    if (this.#state !== 'connecting') return false
+    if (token !== undefined && this.#setToken(token)) return true
+    this.#state = 'idle'
+    this.#retryLater()
+    return false
+  }
+
+  #retryLater (): void {
+    if (this.#clients.size === 0) return
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      this.connect()
+    }, CONNECT_RETRY_MS).unref()
   }
 
   #onConnectFailed (err: LibrdKafkaError): void {
@@ -200,11 +264,7 @@ export class Connection {
     const said = this.#lastLoggedError === undefined ? undefined : redact(this.#lastLoggedError, this.#config)
     this.#lastLoggedError = undefined
     for (const c of this.#clients.values()) c.onConnectFailed(err, waited, said)
-    if (this.#clients.size === 0) return
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined
-      this.connect()
-    }, CONNECT_RETRY_MS).unref()
+    this.#retryLater()
   }
 
   #onReady (): void {
@@ -239,8 +299,7 @@ export class Connection {
     const fatal = (err as { isFatal?: boolean }).isFatal === true || /authentication|SASL|not authorized/i.test(err.message)
     if (!fatal || this.#fatalReported) return
     this.#fatalReported = true
-    const e = new KafkaLogError(`Kafka producer error: ${redact(err.message, this.#config)}`, { cause: err })
-    for (const c of this.#clients.values()) c.onFatal(e)
+    this.#report(new KafkaLogError(`Kafka producer error: ${redact(err.message, this.#config)}`, { cause: err }))
   }
 
   /**
@@ -298,6 +357,7 @@ export class Connection {
     this.#clients.delete(client.id)
     if (this.#clients.size > 0) return
     shared.delete(this.#key)
+    this.#token?.stop()
     await this.settle()
     await this.#disconnect(timeoutMs, false)
   }

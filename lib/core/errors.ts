@@ -1,7 +1,7 @@
 /** Every error code this library uses, one per class below: public API (match on codes, not on messages). */
 export const ERROR_CODES = [
   'KLT_ERROR', 'KLT_INVALID_OPTIONS', 'KLT_CONNECT_TIMEOUT', 'KLT_DELIVERY_FAILED', 'KLT_CLOSED', 'KLT_BAD_RECORD',
-  'KLT_NATIVE_LOAD', 'KLT_SPOOL_LOCKED', 'KLT_SPOOL'
+  'KLT_NATIVE_LOAD', 'KLT_SPOOL_LOCKED', 'KLT_SPOOL', 'KLT_AUTH'
 ] as const
 
 export type ErrorCode = typeof ERROR_CODES[number]
@@ -68,4 +68,13 @@ export class SpoolLockedError extends KafkaLogError {
 /** The spool directory cannot be used (not writable, a file where a directory should be, disk full). */
 export class SpoolError extends KafkaLogError {
   static override readonly code = 'KLT_SPOOL'
+}
+
+/**
+ * No usable OAUTHBEARER token: the `oauthbearerToken` function failed or gave an expired or
+ * malformed token, or its file could not be read. Reported once until a token comes again;
+ * the token itself is never in the message.
+ */
+export class AuthError extends KafkaLogError {
+  static override readonly code = 'KLT_AUTH'
 }

@@ -65,7 +65,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
       onReady: () => { this.#onReady() },
       onDelivery: (err, report, writtenAt, kept) => { this.#sender.onDelivery(err, report, writtenAt, kept) },
       onConnectFailed: (err, waited, brokerSaid) => { this.#onConnectFailed(err, waited, brokerSaid) },
-      onFatal: (err) => { this.#ledger.report(err) },
+      report: (err) => { this.#ledger.report(err) },
       idleFlush: () => this.flush(),
       buffered: () => buffer.length
     }
@@ -77,7 +77,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
         flushTimeoutMs: this.options.flushTimeoutMs,
         allReports: this.options.deliveryReports === 'all',
         idleSuspend: this.options.exitHook
-      }, this.#client)
+      }, this.#client, this.options.oauthbearerToken)
       this.#ledger = new Ledger(this, this.#config, this.options.fallback)
     } catch (err) {
       // the spool's lock would outlive this failed constructor: a retry in this process would find it "locked"

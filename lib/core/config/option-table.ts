@@ -51,6 +51,7 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { name: 'logHeaders', type: 'boolean, string[]', shownDefault: '`true`', doc: 'per-record headers: `true` (all of `content-type`, `log-id`, `level`, `traceparent`), `false`, or a list of them; each costs up to ~1 µs of CPU per record (README, "What a log line costs")', rule: custom },
   { name: 'levelLabels', type: 'object', shownDefault: "pino's", doc: "numeric levels to names for the `level` header and `{level}`: an app's own pino levels (the pino adapters learn them from pino)", rule: custom },
   { name: 'rdkafka', type: 'object', shownDefault: '`{}`', doc: 'any librdkafka property, passed through (TLS, SASL, `client.id`, ...)', rule: custom },
+  { name: 'oauthbearerToken', type: 'string, `{ file }`, function', shownDefault: 'none', doc: 'SASL/OAUTHBEARER token, a file holding it, or `async () => ({ token, expiresAt })`, renewed before expiry (README, "Managed Kafka")', rule: custom },
   { name: 'connectTimeoutMs', type: 'integer ≥ 1', shownDefault: '`30000`', doc: 'without a connection after this long, one `ConnectError`; connecting goes on', rule: int(30000) },
   { name: 'flushTimeoutMs', type: 'integer ≥ 0', shownDefault: '`5000`', doc: 'default bound of `flush()` and `close()`, and of the flush before a signal takes effect', rule: int(5000, 0) },
   { name: 'exitFlushMs', type: 'integer ≥ 0', shownDefault: '`1000`', doc: 'at `process.exit()` or a crash, how long librdkafka is given to send what it holds (0: not at all)', rule: int(1000, 0) },

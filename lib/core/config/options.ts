@@ -7,9 +7,10 @@ import { shown } from './secrets'
 import { PINO_LEVELS } from '../record/level-time'
 
 export type {
-  LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, LogHeaderName, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions
+  LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, LogHeaderName, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions,
+  OAuthBearerToken, OAuthBearerTokenOption, ResolvedTokenSource
 } from './types'
-import type { DeliveryReports, KeyOption, LogFields, LogHeaderName, RdkafkaValue, ResolvedOptions, ResolvedSpoolOptions, TopicOption } from './types'
+import type { DeliveryReports, KeyOption, LogFields, LogHeaderName, RdkafkaValue, ResolvedOptions, ResolvedSpoolOptions, ResolvedTokenSource, TopicOption } from './types'
 
 const SPOOL_KNOWN = new Set(['dir', 'maxBytes', 'fsync', 'fsyncIntervalMs'])
 // Kafka topic names: 1-249 chars of [a-zA-Z0-9._-]. Template placeholders are checked per record.
@@ -108,6 +109,31 @@ function resolveRecord<T> (opts: Record<string, unknown>, name: string, check: (
   return out
 }
 
+/**
+ * `oauthbearerToken`, and the librdkafka settings it must not contradict: another SASL
+ * mechanism, or librdkafka's own token sources (its unsecured JWT builder, OIDC).
+ */
+function resolveToken (v: unknown, rdkafka: Readonly<Record<string, RdkafkaValue>>): ResolvedTokenSource | undefined {
+  if (v === undefined) return undefined
+  const expected = "a token string, { file: '/path/to/token' }, or a function returning { token, expiresAt }"
+  let source: ResolvedTokenSource
+  if (typeof v === 'string' && v.trim() !== '') source = { kind: 'static', token: v.trim() }
+  else if (typeof v === 'function') source = { kind: 'function', get: v as () => unknown }
+  else if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { file?: unknown }).file === 'string' && (v as { file: string }).file !== '') {
+    source = { kind: 'file', file: path.resolve((v as { file: string }).file) }
+  } else {
+    throw new ConfigError('oauthbearerToken', `got ${v === null || typeof v !== 'object' ? describeValue(typeof v === 'string' ? '[redacted]' : v) : 'an object without a file'}, expected ${expected}`)
+  }
+  const mechanism = rdkafka['sasl.mechanisms'] ?? rdkafka['sasl.mechanism']
+  if (mechanism !== undefined && String(mechanism).toUpperCase() !== 'OAUTHBEARER') {
+    throw new ConfigError('oauthbearerToken', `it needs sasl.mechanisms OAUTHBEARER, but rdkafka sets ${String(mechanism)}: leave sasl.mechanisms out`)
+  }
+  if (rdkafka['enable.sasl.oauthbearer.unsecure.jwt'] === true || String(rdkafka['sasl.oauthbearer.method'] ?? '').toLowerCase() === 'oidc') {
+    throw new ConfigError('oauthbearerToken', 'librdkafka gets its own token here (enable.sasl.oauthbearer.unsecure.jwt or sasl.oauthbearer.method oidc): use one or the other')
+  }
+  return Object.freeze(source)
+}
+
 function resolveFallback (v: unknown): Writable | string | undefined {
   if (v === undefined) return undefined
   if (typeof v === 'string' && v.length > 0) return v
@@ -151,7 +177,8 @@ function resolveSpool (v: unknown): ResolvedSpoolOptions | undefined {
 /** A copy of the options with secret librdkafka values replaced. */
 function redacted (o: ResolvedOptions): Record<string, unknown> {
   const rdkafka = Object.fromEntries(Object.entries(o.rdkafka).map(([k, v]) => [k, shown(k, v)]))
-  return { ...o, rdkafka }
+  const token = o.oauthbearerToken?.kind === 'static' ? { kind: 'static', token: '[redacted]' } : o.oauthbearerToken
+  return { ...o, rdkafka, oauthbearerToken: token }
 }
 
 /** Validate once, apply defaults, return a frozen copy. Throws {@link ConfigError}. */
@@ -166,6 +193,8 @@ export function resolveOptions (input: unknown): ResolvedOptions {
   const idempotence = opts['idempotence'] ?? acks === 'all'
   if (typeof idempotence !== 'boolean') fail('idempotence', idempotence, 'a boolean')
   if (idempotence && acks !== 'all') throw new ConfigError('idempotence', `idempotence needs acks 'all' (acks is ${acks}); set idempotence: false or acks: 'all'`)
+  const rdkafka = Object.freeze(resolveRecord<RdkafkaValue>(opts, 'rdkafka',
+    (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string, number or boolean'))
   const resolved: ResolvedOptions = {
     brokers: resolveBrokers(opts['brokers']),
     topic: resolveTopic(opts['topic']),
@@ -186,8 +215,8 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     headers: Object.freeze(resolveRecord<string>(opts, 'headers', (x) => typeof x === 'string', 'a string')),
     logHeaders: resolveLogHeaders(opts['logHeaders']),
     levelLabels: resolveLevelLabels(opts['levelLabels']),
-    rdkafka: Object.freeze(resolveRecord<RdkafkaValue>(opts, 'rdkafka',
-      (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string, number or boolean')),
+    rdkafka,
+    oauthbearerToken: resolveToken(opts['oauthbearerToken'], rdkafka),
     connectTimeoutMs: fromTable(opts, 'connectTimeoutMs'),
     flushTimeoutMs: fromTable(opts, 'flushTimeoutMs'),
     exitFlushMs: fromTable(opts, 'exitFlushMs'),

@@ -51,6 +51,11 @@ export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
     partitioner: 'murmur2_random',
     'message.timeout.ms': o.messageTimeoutMs
   }
+  if (o.oauthbearerToken !== undefined) {
+    // the token comes from our option; managed Kafka speaks TLS unless rdkafka says otherwise
+    global['sasl.mechanisms'] = 'OAUTHBEARER'
+    global['security.protocol'] = 'sasl_ssl'
+  }
   for (const [k, v] of Object.entries(o.rdkafka)) {
     if (TOPIC_LEVEL.has(k)) topic[k] = v
     else global[k] = v

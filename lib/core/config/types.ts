@@ -22,6 +22,25 @@ export type OversizedPolicy = 'truncate' | 'drop'
 export type DeliveryReports = 'errors' | 'all'
 export type RdkafkaValue = string | number | boolean
 
+/** An OAUTHBEARER token with its expiry (epoch ms or a Date; read from a JWT's `exp` when not given). */
+export interface OAuthBearerToken {
+  token: string
+  expiresAt?: number | Date
+}
+
+/**
+ * Where the producer gets its OAUTHBEARER token: the token itself, a file holding it (read
+ * again as it changes, e.g. a projected Kubernetes token), or a function called before the
+ * first connection and again ahead of each token's expiry.
+ */
+export type OAuthBearerTokenOption = string | { file: string } | (() => OAuthBearerToken | string | Promise<OAuthBearerToken | string>)
+
+/** `oauthbearerToken` after validation. */
+export type ResolvedTokenSource =
+  | { readonly kind: 'static', readonly token: string }
+  | { readonly kind: 'file', readonly file: string }
+  | { readonly kind: 'function', readonly get: () => unknown }
+
 /** Options of {@link KafkaLogProducer}. Only `brokers` and `topic` are required. */
 export interface KafkaLogOptions {
   /** Bootstrap brokers: `'host:port,host:port'` or an array. */
@@ -85,6 +104,13 @@ export interface KafkaLogOptions {
   levelLabels?: Record<number, string>
   /** Any librdkafka property, passed through (TLS, SASL, client.id, ...). */
   rdkafka?: Record<string, RdkafkaValue>
+  /**
+   * SASL/OAUTHBEARER: a token, `{ file }`, or `async () => ({ token, expiresAt })`, renewed
+   * ahead of expiry. Sets `sasl.mechanisms` to OAUTHBEARER and, unless `rdkafka` says
+   * otherwise, `security.protocol` to `sasl_ssl`. The pino worker target takes a token or a
+   * file (functions cannot cross into it).
+   */
+  oauthbearerToken?: OAuthBearerTokenOption
   /**
    * Without a connection after this long, emit one `ConnectError` (`'error'`). Connecting goes
    * on, and records keep waiting within the buffer's bounds. Default 30000.
@@ -158,6 +184,7 @@ export interface ResolvedOptions {
   /** pino's level names with the app's own over them. */
   readonly levelLabels: Readonly<Record<number, string>>
   readonly rdkafka: Readonly<Record<string, RdkafkaValue>>
+  readonly oauthbearerToken: ResolvedTokenSource | undefined
   readonly connectTimeoutMs: number
   readonly flushTimeoutMs: number
   readonly exitFlushMs: number
