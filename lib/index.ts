@@ -5,7 +5,7 @@
  */
 export { KafkaLogProducer, type FlushResult, type KafkaLogProducerEvents } from './core/producer'
 export type {
-  KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, LogHeaderName, SpoolOptions, SpoolFsync,
+  KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Encoding, Compression, OverflowPolicy, LogHeaderName, SpoolOptions, SpoolFsync,
   OAuthBearerToken, OAuthBearerTokenOption
 } from './core/config/options'
 export type { MetricsSnapshot, DropReason, SpoolMetrics } from './core/metrics/metrics'

@@ -26,6 +26,7 @@ const oneOf = (values: readonly unknown[], dflt: unknown): OptionRule => ({ kind
 const custom: OptionRule = { kind: 'custom' }
 const BOOL = [true, false] as const
 
+export const ENCODINGS = ['raw', 'otlp_json', 'otlp_proto'] as const
 export const COMPRESSIONS = ['lz4', 'zstd', 'gzip', 'snappy', 'none'] as const
 export const OVERFLOWS = ['block', 'dropNewest', 'dropOldest'] as const
 export const LOG_HEADERS = Object.freeze(['content-type', 'log-id', 'level', 'traceparent'] as const)
@@ -34,6 +35,7 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { name: 'brokers', type: 'string, string[]', shownDefault: 'required', doc: 'bootstrap brokers, `host:port,host:port` or an array', rule: custom },
   { name: 'topic', type: 'string, function', shownDefault: 'required', doc: 'a topic, a template such as `logs.{service}.{level}`, or a function of the record', rule: custom },
   { name: 'key', type: 'string, function', shownDefault: "`'none'`", doc: "partition key: `'none'`, `'hostname'`, a field path such as `'req.id'`, or a function", rule: custom },
+  { name: 'encoding', type: "`'raw'`, `'otlp_json'`, `'otlp_proto'`", shownDefault: "`'raw'`", doc: 'record values: the line as the logger wrote it, or one OTLP `ExportLogsServiceRequest` per record for the OpenTelemetry Collector\'s Kafka receiver (README, "OpenTelemetry")', rule: oneOf(ENCODINGS, 'raw') },
   { name: 'compression', type: "`'lz4'`, `'zstd'`, `'gzip'`, `'snappy'`, `'none'`", shownDefault: "`'lz4'`", doc: 'librdkafka `compression.codec`', rule: oneOf(COMPRESSIONS, 'lz4') },
   { name: 'acks', type: "`'all'`, `1`, `0`", shownDefault: "`'all'`", doc: 'how many replicas acknowledge a record', rule: custom },
   { name: 'idempotence', type: 'boolean', shownDefault: "`true` with acks `'all'`", doc: 'idempotent producer: no duplicates from its own retries', rule: custom },

@@ -7,7 +7,7 @@ import { shown } from './secrets'
 import { PINO_LEVELS } from '../record/level-time'
 
 export type {
-  LogInput, LogFields, TopicOption, KeyOption, Compression, OverflowPolicy, LogHeaderName, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions,
+  LogInput, LogFields, TopicOption, KeyOption, Encoding, Compression, OverflowPolicy, LogHeaderName, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions,
   OAuthBearerToken, OAuthBearerTokenOption, ResolvedTokenSource
 } from './types'
 import type { DeliveryReports, KeyOption, LogFields, LogHeaderName, RdkafkaValue, ResolvedOptions, ResolvedSpoolOptions, ResolvedTokenSource, TopicOption } from './types'
@@ -199,6 +199,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     brokers: resolveBrokers(opts['brokers']),
     topic: resolveTopic(opts['topic']),
     key: resolveKey(opts['key']),
+    encoding: fromTable(opts, 'encoding'),
     compression: fromTable(opts, 'compression'),
     acks,
     idempotence,

@@ -14,6 +14,7 @@ export type LogFields = Record<string, unknown>
 export type TopicOption = string | ((fields: LogFields) => string)
 /** `'none'`, `'hostname'`, a field path such as `'req.id'`, or a function. */
 export type KeyOption = string | ((fields: LogFields) => string | Buffer | null | undefined)
+export type Encoding = 'raw' | 'otlp_json' | 'otlp_proto'
 export type Compression = 'lz4' | 'zstd' | 'gzip' | 'snappy' | 'none'
 export type OverflowPolicy = 'block' | 'dropNewest' | 'dropOldest'
 /** A per-record header the producer can add (`logHeaders`). */
@@ -49,6 +50,12 @@ export interface KafkaLogOptions {
   topic: TopicOption
   /** Partition key: `'none'` (default), `'hostname'`, a field path such as `'req.id'`, or a function. */
   key?: KeyOption
+  /**
+   * Record values: `'raw'` (default) the line as the logger wrote it; `'otlp_json'` or
+   * `'otlp_proto'` one OTLP `ExportLogsServiceRequest` per record, as the OpenTelemetry
+   * Collector's Kafka receiver reads them (needs @opentelemetry/otlp-transformer installed).
+   */
+  encoding?: Encoding
   /** Default `'lz4'`. */
   compression?: Compression
   /** Default `'all'`. */
@@ -165,6 +172,7 @@ export interface ResolvedOptions {
   readonly brokers: string
   readonly topic: TopicOption
   readonly key: KeyOption
+  readonly encoding: Encoding
   readonly compression: Compression
   readonly acks: 'all' | 0 | 1
   readonly idempotence: boolean

@@ -3,6 +3,7 @@ import { BadRecordError } from '../errors'
 import { NOT_FOUND_CHEAPLY, scanTopLevelFields } from './field-scan'
 import { LEVEL_TIME_FIELDS, levelOf, timeOf } from './level-time'
 import { logId } from './log-id'
+import { OtlpEncoder } from './otlp'
 import { textLevel } from './text-level'
 import type { KeyOption, LogFields, LogInput, ResolvedOptions, TopicOption } from '../config/options'
 import { safeStringify } from './safe-json'
@@ -78,6 +79,9 @@ export class RecordEncoder {
   /** The level is needed: for its header or for a `{level}` in the topic. */
   readonly #needsLevel: boolean
   readonly #traceparent: boolean
+  /** Set for the OTLP encodings: values become OTLP export requests built from every field. */
+  readonly #otlp: OtlpEncoder | undefined
+  readonly #otlpContent: Readonly<Record<string, string>> | undefined
   #labels: Readonly<Record<number, string>>
 
   constructor (options: ResolvedOptions) {
@@ -86,7 +90,9 @@ export class RecordEncoder {
     this.#contentType = want.has('content-type')
     this.#logId = want.has('log-id')
     this.#levelHeader = want.has('level')
-    this.#needsLevel = this.#levelHeader || (typeof options.topic === 'string' && options.topic.includes('{level}'))
+    this.#otlp = options.encoding === 'raw' ? undefined : new OtlpEncoder(options.encoding)
+    this.#otlpContent = this.#otlp === undefined ? undefined : Object.freeze({ 'content-type': this.#otlp.contentType })
+    this.#needsLevel = this.#levelHeader || this.#otlp !== undefined || (typeof options.topic === 'string' && options.topic.includes('{level}'))
     this.#traceparent = want.has('traceparent')
     this.#needsFields = needsFields(options.topic, options.key)
     this.#scanNames = scannableNames(options.topic, options.key)
@@ -138,13 +144,22 @@ export class RecordEncoder {
       timestamp: timeOf(fields),
       headers
     }
-    return value.length > this.#o.maxMessageBytes ? this.#oversized(record, json, fields) : record
+    const fitting = value.length > this.#o.maxMessageBytes ? this.#oversized(record, json, fields) : record
+    return this.#otlp === undefined ? fitting : this.#toOtlp(this.#otlp, fitting, json, fields, level)
+  }
+
+  /** The record's value as an OTLP export request (a cut record: its envelope, or its cut text). */
+  #toOtlp (otlp: OtlpEncoder, r: EncodedRecord, json: boolean, fields: LogFields | undefined, level: string | undefined): EncodedRecord {
+    const cut = r.truncatedFrom !== undefined
+    const own = cut && json ? parseFields(r.value) : fields
+    const line = own === undefined ? r.value.toString() : undefined
+    return { ...r, value: otlp.encode(own, line, level, r.timestamp) }
   }
 
   #logHeaders (json: boolean, fields: LogFields | undefined, level: string | undefined): EncodedRecord['headers'] {
     // header objects that do not change are shared between records (no garbage per record)
     const headers = [...this.#static]
-    if (this.#contentType) headers.push(json ? CONTENT_JSON : CONTENT_TEXT)
+    if (this.#contentType) headers.push(this.#otlpContent ?? (json ? CONTENT_JSON : CONTENT_TEXT))
     if (this.#logId) headers.push({ 'log-id': logId() })
     if (this.#levelHeader && level !== undefined) headers.push(LEVEL_HEADERS[level] ?? { level })
     const traceparent = this.#traceparent && fields !== undefined ? traceparentOf(fields) : undefined
@@ -157,7 +172,7 @@ export class RecordEncoder {
    * key/topic fields; parsed only when scanning cannot.
    */
   #lineFields (value: Buffer): LogFields | undefined {
-    if ((this.#traceparent && mentionsTrace(value)) || this.#fallbackNames === undefined || this.#scanNames === undefined) {
+    if (this.#otlp !== undefined || (this.#traceparent && mentionsTrace(value)) || this.#fallbackNames === undefined || this.#scanNames === undefined) {
       return parseFields(value)
     }
     const head = peekTimeAndLevel(value)
