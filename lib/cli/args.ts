@@ -133,7 +133,7 @@ function readConfigFile (path: string, options: OptionSpec): { settings: Setting
 }
 
 /** Every long flag of every command: a shared config file may hold keys for all three. */
-const KNOWN_CONFIG_KEYS = new Set(['brokers', 'topic', 'timeout', 'verbose', 'key', 'topic-template', 'compression', 'max-buffer',
+const KNOWN_CONFIG_KEYS = new Set(['brokers', 'topic', 'timeout', 'verbose', 'key', 'topic-template', 'compression', 'encoding', 'oauthbearer-token-file', 'max-buffer',
   'flush-timeout', 'overflow', 'quiet', 'tee', 'from-beginning', 'no-follow', 'level', 'grep', 'json', 'color', 'no-color', 'window', 'tick',
   'baseline', 'warmup', 'drop', 'spike', 'min-rate', 'exec', 'metrics-port', 'metrics-host', 'duration'])
 

@@ -1,4 +1,4 @@
-import { KafkaLogError, KafkaLogProducer, type Compression, type OverflowPolicy } from '../index'
+import { KafkaLogError, KafkaLogProducer, type Compression, type Encoding, type OverflowPolicy } from '../index'
 import {
   COMMON_OPTIONS, CliError, EXIT, UsageError, flag, runCommand, parseDuration, parseNumber, redactText, required,
   showProperties, str, type CliIo
@@ -16,6 +16,11 @@ Options:
       --topic-template TPL    same as --topic with a template, e.g. logs.{service}.{level}
   -k, --key FIELD             partition key: a field path such as reqId or req.id, or hostname
       --compression CODEC     lz4 (default), zstd, gzip, snappy, none
+      --encoding ENCODING     raw (default: each line as it is), otlp_json or otlp_proto
+                              (an OTLP log export request per line, for the
+                              OpenTelemetry Collector; needs @opentelemetry/otlp-transformer)
+      --oauthbearer-token-file FILE  SASL/OAUTHBEARER token in FILE, read again before
+                              it expires (sets sasl.mechanisms OAUTHBEARER)
       --max-buffer N          records held while Kafka is slow or away (default 100000)
       --overflow POLICY       at that bound: block (default: stop reading stdin, so the
                               writing app waits), drop-oldest or drop-newest (the app
@@ -41,6 +46,8 @@ const OPTIONS = {
   key: { type: 'string', short: 'k' },
   'topic-template': { type: 'string' },
   compression: { type: 'string' },
+  encoding: { type: 'string' },
+  'oauthbearer-token-file': { type: 'string' },
   'max-buffer': { type: 'string' },
   overflow: { type: 'string' },
   'flush-timeout': { type: 'string' },
@@ -86,6 +93,8 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       topic,
       key: str(s, 'key'),
       compression: str(s, 'compression') as Compression | undefined,
+      encoding: str(s, 'encoding') as Encoding | undefined,
+      ...(str(s, 'oauthbearer-token-file') === undefined ? {} : { oauthbearerToken: { file: str(s, 'oauthbearer-token-file') as string } }),
       rdkafka,
       // the CLI owns the process: it handles signals and exit itself
       exitHook: false,

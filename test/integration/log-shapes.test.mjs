@@ -9,18 +9,10 @@ import { ecsFormat as ecsPino } from '@elastic/ecs-pino-format'
 import { ecsFormat as ecsWinston } from '@elastic/ecs-winston-format'
 import { kafkaDestination } from 'kafka-log-transport/pino'
 import { KafkaTransport } from 'kafka-log-transport/winston'
+import { endStream } from '../helpers/pino-stream.mjs'
 import { brokers, consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 import { runCli } from '../fixtures/cli-run.mjs'
 
-// pino unrefs its worker: keep this process up until the stream has closed
-const endStream = (stream) => new Promise((resolve) => {
-  const keepAlive = setInterval(() => {}, 1000)
-  stream.once('close', () => {
-    clearInterval(keepAlive)
-    resolve()
-  })
-  stream.end()
-})
 
 const LEVELS = ['debug', 'info', 'warn', 'error']
 

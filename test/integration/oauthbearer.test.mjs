@@ -12,6 +12,7 @@ import pino from 'pino'
 import { KafkaLogProducer } from 'kafka-log-transport'
 import { startOauth, unsecuredJwt } from '../kafka/oauth.mjs'
 import { consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
+import { endStream } from '../helpers/pino-stream.mjs'
 
 const PORT = 18992 // a broker of this test's own; below the ephemeral ports (see broker-faults)
 // the broker ends each session when its token expires, or after this long
@@ -81,11 +82,7 @@ t.test('the pino worker target with { file }: the token file is read again as it
     for (let i = 0; i < 20; i++) logger.info({ n: n++ }, 'token from a file')
     await sleep(100)
   }
-  await new Promise((resolve) => {
-    const keepAlive = setInterval(() => {}, 1000)
-    transport.once('close', () => { clearInterval(keepAlive); resolve() })
-    transport.end()
-  })
+  await endStream(transport)
   t.equal((await consumeAll(topic, n, { bootstrap: kafka.brokers, settleMs: 300 })).length, n, `all ${n} lines in Kafka`)
 })
 

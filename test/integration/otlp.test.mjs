@@ -117,3 +117,17 @@ t.test('without OpenTelemetry\'s serializers installed: a ConfigError that says 
   t.equal(err.code, 'KLT_INVALID_OPTIONS')
   t.match(err.message, /encoding: .*npm install @opentelemetry\/otlp-transformer/)
 })
+
+t.test('kafka-log-transport pipe --encoding otlp_proto: any program\'s lines for the Collector', async (t) => {
+  const { runCli } = await import('../fixtures/cli-run.mjs')
+  const topic = await createTopic(uniqueTopic('klt-otlp-pipe'))
+  const input = ['WARN disk usage above 80%', '{"level":50,"time":1764757230456,"msg":"payment failed","service":"billing"}']
+  const piped = await runCli(['pipe', '--topic', topic, '--encoding', 'otlp_proto'], { input: input.join('\n') + '\n', env: { KAFKA_BROKERS: brokers() } })
+  t.equal(piped.code, 0, piped.stderr)
+  const got = (await consumeAll(topic, 2, { settleMs: 300 })).map((m) => only(t, Request.toObject(Request.decode(m.value), { longs: String, enums: Number })))
+  const bodies = got.map((d) => d.record.body.stringValue).sort()
+  t.same(bodies, ['WARN disk usage above 80%', 'payment failed'])
+  const billing = got.find((d) => d.record.body.stringValue === 'payment failed')
+  t.same([billing.record.severityNumber, billing.record.timeUnixNano, billing.resource['service.name'].stringValue], [17, '1764757230456000000', 'billing'])
+  t.equal(got.find((d) => d !== billing).record.severityNumber, 13, 'the text line\'s WARN')
+})

@@ -4,17 +4,9 @@
 import t from 'tap'
 import pino from 'pino'
 import { kafkaDestination, kafkaTransport } from 'kafka-log-transport/pino'
+import { endStream } from '../helpers/pino-stream.mjs'
 import { brokers, consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 
-// pino unrefs its worker: keep this process up until the stream has closed
-const endStream = (stream) => new Promise((resolve) => {
-  const keepAlive = setInterval(() => {}, 1000)
-  stream.once('close', () => {
-    clearInterval(keepAlive)
-    resolve()
-  })
-  stream.end()
-})
 
 function checkRecords (t, got, n) {
   t.equal(got.length, n, `${n} records in Kafka`)
