@@ -139,3 +139,15 @@ t.test('examples/ecs-app.mjs runs: ECS records with level headers, audit include
   t.same([count('audit'), count('warn'), count('info')], [30, 30, 240], 'audit, warn and info headers')
   t.ok(got.every((m) => m.timestamp === Date.parse(JSON.parse(m.value.toString())['@timestamp'])), 'Kafka timestamps are @timestamp')
 })
+
+t.test("OpenTelemetry's pino instrumentation: trace ids from a live span become a traceparent header", async (t) => {
+  const { execFile } = await import('node:child_process')
+  const { promisify } = await import('node:util')
+  const topic = await createTopic(uniqueTopic('klt-otel-pino'))
+  const { stdout } = await promisify(execFile)(process.execPath, ['test/fixtures/otel-pino-app.cjs', topic], { env: { ...process.env, KAFKA_BROKERS: brokers() }, timeout: 60000 })
+  t.same(JSON.parse(stdout), { topic, written: 2 })
+  const got = await consumeAll(topic, 2, { settleMs: 300 })
+  const byReq = new Map(got.map((m) => [JSON.parse(m.value.toString()).reqId, m]))
+  t.equal(byReq.get('in-span').headers.traceparent, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'W3C traceparent of the span')
+  t.equal(byReq.get('no-span').headers.traceparent, undefined, 'none outside a span')
+})

@@ -131,3 +131,16 @@ t.test('kafka-log-transport pipe --encoding otlp_proto: any program\'s lines for
   t.same([billing.record.severityNumber, billing.record.timeUnixNano, billing.resource['service.name'].stringValue], [17, '1764757230456000000', 'billing'])
   t.equal(got.find((d) => d !== billing).record.severityNumber, 13, 'the text line\'s WARN')
 })
+
+t.test("otlp_proto with OpenTelemetry's pino instrumentation: the span's trace context on the log record", async (t) => {
+  const { execFile } = await import('node:child_process')
+  const { promisify } = await import('node:util')
+  const topic = await createTopic(uniqueTopic('klt-otlp-otel-pino'))
+  await promisify(execFile)(process.execPath, ['test/fixtures/otel-pino-app.cjs', topic, 'otlp_proto'], { env: { ...process.env, KAFKA_BROKERS: brokers() }, timeout: 60000 })
+  const got = (await consumeAll(topic, 2, { settleMs: 300 })).map((m) => only(t, Request.toObject(Request.decode(m.value), { longs: String, bytes: String, enums: Number })))
+  const inSpan = got.find((d) => d.attributes.reqId.stringValue === 'in-span')
+  t.equal(Buffer.from(inSpan.record.traceId, 'base64').toString('hex'), '4bf92f3577b34da6a3ce929d0e0e4736')
+  t.equal(Buffer.from(inSpan.record.spanId, 'base64').toString('hex'), '00f067aa0ba902b7')
+  t.equal(inSpan.record.flags, 1, 'sampled')
+  t.notOk(got.find((d) => d !== inSpan).record.traceId?.length, 'no trace context outside the span')
+})
