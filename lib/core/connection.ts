@@ -221,18 +221,24 @@ export class Connection {
     this.#state = 'connecting'
     if (this.#connectStarted === 0) this.#connectStarted = Date.now()
     const attemptMs = Math.min(this.#opts.connectTimeoutMs, CONNECT_ATTEMPT_MS)
-    const attempt = this.#withToken().then(async (ok) => {
-      if (!ok) return
-      await new Promise<void>((resolve) => {
-        this.#native.connect({ timeout: attemptMs }, (err) => {
-          resolve()
-          if (this.#state !== 'connecting') return
-          if (err) this.#onConnectFailed(err)
-          else this.#onReady()
-        })
-      })
-    }).finally(() => { if (this.#attempt === attempt) this.#attempt = undefined })
+    // without OAUTHBEARER the native connect starts now, as it always did
+    const attempt = (this.#token === undefined
+      ? this.#connectNative(attemptMs)
+      : this.#withToken().then(async (ok) => { if (ok) await this.#connectNative(attemptMs) })
+    ).finally(() => { if (this.#attempt === attempt) this.#attempt = undefined })
     this.#attempt = attempt
+  }
+
+  /** One attempt of node-rdkafka's connect, started at once; resolves when it has ended either way. */
+  async #connectNative (attemptMs: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#native.connect({ timeout: attemptMs }, (err) => {
+        resolve()
+        if (this.#state !== 'connecting') return
+        if (err) this.#onConnectFailed(err)
+        else this.#onReady()
+      })
+    })
   }
 
   /**
@@ -241,8 +247,7 @@ export class Connection {
    * again later, without a connection attempt the broker would refuse.
    */
   async #withToken (): Promise<boolean> {
-    if (this.#token === undefined) return true
-    const token = await this.#token.token()
+    const token = await this.#token?.token()
     if (this.#state !== 'connecting') return false
     if (token !== undefined && this.#setToken(token)) return true
     this.#state = 'idle'
