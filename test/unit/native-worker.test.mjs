@@ -15,8 +15,11 @@ t.test('a producer created in a worker thread fails with KLT_NATIVE_LOAD, the pr
     } catch (err) {
       parentPort.postMessage({ code: err.code, message: err.message })
     }`, { eval: true })
+  // both listeners first: a worker that posts and ends at once has its message and its
+  // 'exit' emitted in one go, before code after an await could start listening for 'exit'
+  const exited = once(worker, 'exit')
   const [msg] = await once(worker, 'message')
-  await once(worker, 'exit')
+  await exited
   t.equal(msg.code, 'KLT_NATIVE_LOAD')
   t.match(msg.message, /cannot run in a worker thread/)
   t.match(msg.message, /kafkaDestination\(\)/, 'names the main-thread alternative')
