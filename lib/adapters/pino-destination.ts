@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { KafkaLogProducer, type ConfigError, type FlushResult, type KafkaLogOptions } from '../index'
 import { reportUnheard } from '../internal'
+import { pinoConfigLabels, type PinoConfigMessage } from './pino-config'
 
 type FlushCallback = (err?: Error | null, result?: FlushResult) => void
 
@@ -33,9 +34,9 @@ export class KafkaDestination extends EventEmitter {
     this.producer.connect().catch(() => { /* closed before it connected: nothing to do */ })
     // pino tells a destination its config when a logger is made on it (also through
     // pino.multistream): the level names, custom levels included
-    this.on('message', (m: { code?: unknown, config?: { levels?: { labels?: unknown } } } | null) => {
-      const labels = m?.code === 'PINO_CONFIG' ? m.config?.levels?.labels : undefined
-      if (labels === null || typeof labels !== 'object') return
+    this.on('message', (m: PinoConfigMessage | null) => {
+      const labels = pinoConfigLabels(m)
+      if (labels === undefined) return
       try {
         this.producer.setLevelLabels({ ...this.producer.options.levelLabels, ...labels })
       } catch (err) {

@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { pinoConfigLabels, type PinoConfigMessage } from './pino-config'
 import { bridgeSignals } from './pino-signal-bridge'
 import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
 import { type KafkaLogOptions } from '../index'
@@ -59,10 +60,8 @@ async function pinoLevelLabels (options: KafkaLogOptions): Promise<Record<number
   const port = parentPort
   return await new Promise((resolve) => {
     const timer = setTimeout(() => { done(undefined) }, PINO_CONFIG_WAIT_MS)
-    const onMessage = (m: { code?: unknown, config?: { levels?: { labels?: unknown } } } | null): void => {
-      if (m?.code !== 'PINO_CONFIG') return
-      const labels = m.config?.levels?.labels
-      done(labels !== null && typeof labels === 'object' ? labels as Record<number, string> : undefined)
+    const onMessage = (m: PinoConfigMessage | null): void => {
+      if (m?.code === 'PINO_CONFIG') done(pinoConfigLabels(m))
     }
     const done = (labels: Record<number, string> | undefined): void => {
       clearTimeout(timer)

@@ -86,6 +86,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
     const overflowText = str(s, 'overflow') ?? 'block'
     const overflow = OVERFLOW[overflowText]
     if (overflow === undefined) throw new UsageError(`--overflow takes block, drop-oldest or drop-newest, got ${JSON.stringify(overflowText)}`)
+    const tokenFile = str(s, 'oauthbearer-token-file')
     const started = Date.now()
 
     const producer = new KafkaLogProducer({
@@ -94,7 +95,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       key: str(s, 'key'),
       compression: str(s, 'compression') as Compression | undefined,
       encoding: str(s, 'encoding') as Encoding | undefined,
-      ...(str(s, 'oauthbearer-token-file') === undefined ? {} : { oauthbearerToken: { file: str(s, 'oauthbearer-token-file') as string } }),
+      ...(tokenFile === undefined ? {} : { oauthbearerToken: { file: tokenFile } }),
       rdkafka,
       // the CLI owns the process: it handles signals and exit itself
       exitHook: false,

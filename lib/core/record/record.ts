@@ -61,7 +61,6 @@ function scannableNames (topic: TopicOption, key: KeyOption): Buffer[] | undefin
   return [...new Set(paths)].map((p) => Buffer.from(p))
 }
 
-
 /**
  * Turns write() inputs into records. A line goes out as it is (one trailing newline
  * stripped); it is parsed only when the topic or key needs one of its fields.
