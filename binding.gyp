@@ -1,4 +1,4 @@
-# The optional native batch path (native/batch.cc), built at install by scripts/build-native.cjs
+# The optional native paths (native/: batch.cc, lines.cc), built at install by scripts/build-native.cjs
 # against the node-rdkafka installed beside this package: its sources' headers, the nan it
 # builds with, and the librdkafka it built (build/deps).
 {
@@ -8,7 +8,7 @@
   },
   "targets": [{
     "target_name": "klt_batch",
-    "sources": ["native/batch.cc"],
+    "sources": ["native/batch.cc", "native/lines.cc", "native/json_scan.cc", "native/log_id.cc"],
     "include_dirs": ["<(nan)", "<(rdkafka)", "<(rdkafka)/build/deps/include/librdkafka"],
     "cflags_cc": ["-O2"],
     "cflags_cc!": ["-fno-rtti"],

@@ -1,31 +1,23 @@
-// kafka-log-transport's optional native batch path (issue #18).
+// kafka-log-transport's optional native paths (issue #18).
 //
 // node-rdkafka's produce() converts topic, key and every header object of a record through
 // the V8 API, one call per record: that is most of a log producer's CPU. produceBatch()
 // takes a batch of records, already laid out flat by lib/core/native-batch.ts, and hands
-// them, in one call, to the librdkafka handle that node-rdkafka's producer owns. Connection,
-// polling, delivery reports and statistics stay node-rdkafka's.
-//
-// node-rdkafka's C++ Connection is read through node-rdkafka's own header, compiled here
-// against the same sources as the node-rdkafka build beside it; before use, the handle's
-// rd_kafka_name() must be the name node-rdkafka reported, or the call throws (and the
-// JS side falls back to produce()). This library is linked against the librdkafka.so.1
-// that node-rdkafka built, the one already loaded in the process.
+// them, in one call, to the librdkafka handle that node-rdkafka's producer owns (handle.h);
+// produceLines() (lines.cc) goes one step further for the common case and takes log lines
+// as bytes. Connection, polling, delivery reports and statistics stay node-rdkafka's.
+// This library is linked against the librdkafka.so.1 that node-rdkafka built, the one
+// already loaded in the process.
 #include <nan.h>
-#include <cstring>
-#include <list>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
-#define protected public
-#include "src/connection.h"
-#undef protected
-#include "rdkafka.h"
+#include "handle.h"
+#include "lines.h"
+
+using klt::kNotConnected;
 
 namespace {
-
-constexpr int32_t kNotConnected = -1;
 
 // A header's name or value as UTF-8, remembered by the identity of its V8 string: the names
 // and most values (content-type, level labels, static headers) are the same string objects
@@ -56,13 +48,12 @@ struct HeaderSlot {
 //              error of the record that stopped the batch (kNotConnected: the producer is closing)
 NAN_METHOD(ProduceBatch) {
   v8::Local<v8::Context> ctx = Nan::GetCurrentContext();
-  if (info.Length() < 10 || !info[0]->IsObject() || info[0].As<v8::Object>()->InternalFieldCount() < 1 ||
+  if (info.Length() < 10 || !klt::IsClient(info[0]) ||
       !info[1]->IsString() || !info[2]->IsUint32() || !info[3]->IsArray() || !info[4]->IsArray() ||
       !info[5]->IsArray() || !info[6]->IsFloat64Array() || !info[7]->IsUint32Array() ||
       !info[8]->IsArray() || !info[9]->IsInt32Array()) {
     return Nan::ThrowTypeError("produceBatch: bad arguments");
   }
-  auto* conn = Nan::ObjectWrap::Unwrap<NodeKafka::Connection>(info[0].As<v8::Object>());
   uint32_t count = info[2].As<v8::Uint32>()->Value();
   v8::Local<v8::Array> topics = info[3].As<v8::Array>();
   v8::Local<v8::Array> values = info[4].As<v8::Array>();
@@ -74,86 +65,70 @@ NAN_METHOD(ProduceBatch) {
   if (timestamps->Length() < count || headerCounts->Length() < count || out->Length() < 1) {
     return Nan::ThrowRangeError("produceBatch: typed arrays shorter than the batch");
   }
-  const double* ts = reinterpret_cast<const double*>(
-      static_cast<const char*>(timestamps->Buffer()->Data()) + timestamps->ByteOffset());
-  const uint32_t* hc = reinterpret_cast<const uint32_t*>(
-      static_cast<const char*>(headerCounts->Buffer()->Data()) + headerCounts->ByteOffset());
-  int32_t* status = reinterpret_cast<int32_t*>(static_cast<char*>(out->Buffer()->Data()) + out->ByteOffset());
+  const double* ts = klt::Data<double>(timestamps);
+  const uint32_t* hc = klt::Data<uint32_t>(headerCounts);
+  int32_t* status = klt::Data<int32_t>(out);
   status[0] = 0;
 
-  // node-rdkafka's Connection::IsConnected(), inline: that function lives in its binary
-  auto connected = [conn]() { return !conn->m_is_closing && conn->m_client != nullptr; };
-  if (!connected()) {
-    status[0] = kNotConnected;
-    return info.GetReturnValue().Set(0);
-  }
-  NodeKafka::scoped_shared_read_lock lock(conn->m_connection_lock);
-  if (!connected()) {
-    status[0] = kNotConnected;
-    return info.GetReturnValue().Set(0);
-  }
-  rd_kafka_t* rk = conn->m_client->c_ptr();
-  Nan::Utf8String name(info[1]);
-  if (std::strlen(rd_kafka_name(rk)) != static_cast<size_t>(name.length()) || std::memcmp(rd_kafka_name(rk), *name, name.length()) != 0) {
-    return Nan::ThrowError("produceBatch: the librdkafka handle is not the one node-rdkafka named");
-  }
-
-  std::vector<HeaderSlot> slots;
-  v8::Local<v8::Value> lastTopic;
-  rd_kafka_topic_t* rkt = nullptr;
-  uint32_t header = 0;
   uint32_t done = 0;
-  for (; done < count; done++) {
-    v8::Local<v8::Value> topic = topics->Get(ctx, done).ToLocalChecked();
-    if (rkt == nullptr || !topic->StrictEquals(lastTopic)) {
-      if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
-      Nan::Utf8String topicName(topic);
-      rkt = rd_kafka_topic_new(rk, *topicName, nullptr);
-      if (rkt == nullptr) {
-        status[0] = rd_kafka_last_error();
+  bool connected = klt::WithHandle(info[0].As<v8::Object>(), info[1], [&](rd_kafka_t* rk) {
+    std::vector<HeaderSlot> slots;
+    v8::Local<v8::Value> lastTopic;
+    rd_kafka_topic_t* rkt = nullptr;
+    uint32_t header = 0;
+    for (; done < count; done++) {
+      v8::Local<v8::Value> topic = topics->Get(ctx, done).ToLocalChecked();
+      if (rkt == nullptr || !topic->StrictEquals(lastTopic)) {
+        if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
+        Nan::Utf8String topicName(topic);
+        rkt = rd_kafka_topic_new(rk, *topicName, nullptr);
+        if (rkt == nullptr) {
+          status[0] = rd_kafka_last_error();
+          break;
+        }
+        lastTopic = topic;
+      }
+      v8::Local<v8::Value> value = values->Get(ctx, done).ToLocalChecked();
+      v8::Local<v8::Value> key = keys->Get(ctx, done).ToLocalChecked();
+      const char* keyData = nullptr;
+      size_t keyLength = 0;
+      std::unique_ptr<Nan::Utf8String> keyText;
+      if (key->IsString()) {
+        keyText = std::make_unique<Nan::Utf8String>(key);
+        keyData = **keyText;
+        keyLength = keyText->length();
+      } else if (node::Buffer::HasInstance(key)) {
+        keyData = node::Buffer::Data(key);
+        keyLength = node::Buffer::Length(key);
+      }
+      rd_kafka_headers_t* hs = nullptr;
+      if (hc[done] > 0) {
+        hs = rd_kafka_headers_new(hc[done]);
+        if (slots.size() < hc[done]) slots.resize(hc[done]);
+        for (uint32_t h = 0; h < hc[done]; h++, header += 2) {
+          const std::string& name = slots[h].name.of(headers->Get(ctx, header).ToLocalChecked());
+          const std::string& value = slots[h].value.of(headers->Get(ctx, header + 1).ToLocalChecked());
+          rd_kafka_header_add(hs, name.data(), static_cast<ssize_t>(name.size()), value.data(), static_cast<ssize_t>(value.size()));
+        }
+      }
+      rd_kafka_resp_err_t err = rd_kafka_producev(rk,
+          RD_KAFKA_V_RKT(rkt),
+          RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(node::Buffer::Data(value), node::Buffer::Length(value)),
+          RD_KAFKA_V_KEY(keyData, keyLength),
+          RD_KAFKA_V_TIMESTAMP(static_cast<int64_t>(ts[done])),
+          RD_KAFKA_V_HEADERS(hs),
+          RD_KAFKA_V_END);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (hs != nullptr) rd_kafka_headers_destroy(hs);  // not taken: still ours
+        status[0] = err;
         break;
       }
-      lastTopic = topic;
     }
-    v8::Local<v8::Value> value = values->Get(ctx, done).ToLocalChecked();
-    v8::Local<v8::Value> key = keys->Get(ctx, done).ToLocalChecked();
-    const char* keyData = nullptr;
-    size_t keyLength = 0;
-    std::unique_ptr<Nan::Utf8String> keyText;
-    if (key->IsString()) {
-      keyText = std::make_unique<Nan::Utf8String>(key);
-      keyData = **keyText;
-      keyLength = keyText->length();
-    } else if (node::Buffer::HasInstance(key)) {
-      keyData = node::Buffer::Data(key);
-      keyLength = node::Buffer::Length(key);
-    }
-    rd_kafka_headers_t* hs = nullptr;
-    if (hc[done] > 0) {
-      hs = rd_kafka_headers_new(hc[done]);
-      if (slots.size() < hc[done]) slots.resize(hc[done]);
-      for (uint32_t h = 0; h < hc[done]; h++, header += 2) {
-        const std::string& name = slots[h].name.of(headers->Get(ctx, header).ToLocalChecked());
-        const std::string& value = slots[h].value.of(headers->Get(ctx, header + 1).ToLocalChecked());
-        rd_kafka_header_add(hs, name.data(), static_cast<ssize_t>(name.size()), value.data(), static_cast<ssize_t>(value.size()));
-      }
-    }
-    rd_kafka_resp_err_t err = rd_kafka_producev(rk,
-        RD_KAFKA_V_RKT(rkt),
-        RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(node::Buffer::Data(value), node::Buffer::Length(value)),
-        RD_KAFKA_V_KEY(keyData, keyLength),
-        RD_KAFKA_V_TIMESTAMP(static_cast<int64_t>(ts[done])),
-        RD_KAFKA_V_HEADERS(hs),
-        RD_KAFKA_V_END);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (hs != nullptr) rd_kafka_headers_destroy(hs);  // not taken: still ours
-      status[0] = err;
-      break;
-    }
-  }
-  if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
+    if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
+  });
+  if (!connected) status[0] = kNotConnected;
   info.GetReturnValue().Set(done);
 }
 
@@ -169,6 +144,8 @@ NAN_METHOD(ErrorText) {
 NAN_MODULE_INIT(Init) {
   Nan::SetMethod(target, "produceBatch", ProduceBatch);
   Nan::SetMethod(target, "errorText", ErrorText);
+  Nan::SetMethod(target, "makeLinePlan", klt::MakeLinePlan);
+  Nan::SetMethod(target, "produceLines", klt::ProduceLines);
 }
 
 NODE_MODULE(klt_batch, Init)

@@ -88,15 +88,19 @@ function resume (): void {
 function onData (chunk: Buffer): void {
   let data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk
   let from = 0
-  for (let nl = data.indexOf(NEWLINE, from); nl >= 0 && !process.stdin.isPaused(); nl = data.indexOf(NEWLINE, from)) {
-    const line = data.subarray(from, nl)
-    from = nl + 1
-    if (producer === undefined) {
-      start(line)
-      continue
+  if (producer === undefined) {
+    const nl = data.indexOf(NEWLINE)
+    if (nl >= 0) {
+      start(data.subarray(0, nl))
+      from = nl + 1
     }
-    taken += line.length + 1
-    if (line.length > 0 && !producer.write(line)) holdBack(producer.options.overflow === 'block')
+  }
+  if (producer !== undefined && !process.stdin.isPaused()) {
+    // every complete line, in one go (natively where it can); held back when the buffer is full
+    const { next, full } = producer.writeLines(data, from)
+    taken += next - from
+    from = next
+    if (full) holdBack(producer.options.overflow === 'block')
   }
   answerFlushes()
   data = data.subarray(from)

@@ -4,7 +4,7 @@ import type { ResolvedTokenSource } from './config/types'
 import { AuthError, ConfigError, KafkaLogError } from './errors'
 import { processIsIdle } from './lifecycle/exit'
 import { loadRdkafka } from './native'
-import { BATCH_NOT_CONNECTED, batchAddon, FlatBatch } from './native-batch'
+import { BATCH_NOT_CONNECTED, batchAddon, FlatBatch, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
 import { TokenKeeper } from './oauth-token'
 import type { EncodedRecord } from './record/record'
 import { redact, type RdkafkaConfig } from './config/rdkafka-config'
@@ -73,6 +73,7 @@ export class Connection {
   readonly #clients = new Map<number, ConnectionClient>()
   #native: NativeProducer
   readonly #batch = new FlatBatch()
+  readonly #linesOut = new Float64Array(4)
   #state: 'idle' | 'connecting' | 'ready' = 'idle'
   #connectStarted = 0
   #attempt: Promise<void> | undefined
@@ -198,6 +199,24 @@ export class Connection {
     if (this.isShared) for (const topic of b.topics) this.#noteTopic(topic, clientId)
     const taken = addon.produceBatch(native._client, native.name, count, b.topics, b.values, b.keys, b.timestamps, b.headerCounts, b.headers, b.out)
     return { taken, code: taken < count ? b.out[0] ?? 0 : 0 }
+  }
+
+  /**
+   * Hand the complete lines of chunk[start, end) to librdkafka through the native line
+   * path (only when {@link batches}), as far as it takes them. A shared connection takes
+   * only plans with a constant topic (it notes who writes to each topic).
+   */
+  produceLines (clientId: number, plan: NativeLinePlan, chunk: Buffer, start: number, end: number): LinesResult {
+    const addon = batchAddon()
+    const native = this.#native as unknown as { _client: object, name: string, _isConnected: boolean }
+    if (addon === undefined || !native._isConnected) return { at: start, records: 0, bytes: 0, stop: BATCH_NOT_CONNECTED }
+    if (this.isShared) {
+      if (plan.topic === undefined) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
+      this.#noteTopic(plan.topic, clientId)
+    }
+    const out = this.#linesOut
+    addon.produceLines(native._client, native.name, plan.id, chunk, start, end, out)
+    return { at: out[0] ?? start, records: out[1] ?? 0, bytes: out[2] ?? 0, stop: out[3] ?? BATCH_NOT_CONNECTED }
   }
 
   /** librdkafka's words for an error code from a batch. */

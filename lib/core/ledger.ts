@@ -39,6 +39,12 @@ export class Ledger {
     this.counters.bytesProduced += r.value.length
   }
 
+  /** Records handed to librdkafka by the native line path, with their value bytes. */
+  producedMany (records: number, bytes: number): void {
+    this.counters.produced += records
+    this.counters.bytesProduced += bytes
+  }
+
   /** Acknowledged by Kafka; `writtenAt` (performance.now()) gives the latency. */
   delivered (writtenAt: number | undefined): void {
     this.counters.delivered++

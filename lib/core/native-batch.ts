@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { EncodedRecord } from './record/record'
+import type { LinePlan } from './record/line-plan'
 import { loadRdkafka } from './native'
 
 /** The addon built at install from native/batch.cc (scripts/build-native.cjs). */
@@ -8,6 +9,40 @@ interface BatchAddon {
     keys: Array<string | Buffer | null>, timestamps: Float64Array, headerCounts: Uint32Array,
     headers: string[], out: Int32Array) => number
   errorText: (code: number) => string
+  makeLinePlan: (topicParts: string[], keyKind: number, keyText: string, statics: string[], flags: number,
+    labels: Array<number | string>, maxBytes: number) => number
+  /** out: [offset reached, records, value bytes, stop code] (native/lines.cc) */
+  produceLines: (client: object, name: string, plan: number, chunk: Buffer, start: number, end: number, out: Float64Array) => void
+}
+
+/** Why the native line path stopped: every complete line was taken. */
+export const LINES_END = 0
+/** ... the line where it stopped is for the JS encoder (or the path was not usable now). */
+export const LINES_UNSUPPORTED = 1
+
+/** A line plan made native (see record/line-plan.ts). */
+export interface NativeLinePlan {
+  readonly id: number
+  /** The topic when it is constant (a shared connection notes who writes to it). */
+  readonly topic: string | undefined
+}
+
+/** Make a plan native, when the addon is there (`KLT_NATIVE_LINES=0` turns the line path off, batches stay). */
+export function nativeLinePlan (plan: LinePlan): NativeLinePlan | undefined {
+  const a = batchAddon()
+  if (a === undefined || process.env['KLT_NATIVE_LINES'] === '0') return undefined
+  const id = a.makeLinePlan(plan.topicParts, plan.keyKind, plan.keyText, plan.statics, plan.flags, plan.labels, plan.maxBytes)
+  return { id, topic: plan.topicParts.length === 1 ? plan.topicParts[0] : undefined }
+}
+
+/** What one native line call did. */
+export interface LinesResult {
+  /** The offset reached: past the last line taken, or the start of the line that stopped it. */
+  at: number
+  records: number
+  bytes: number
+  /** LINES_END, LINES_UNSUPPORTED, BATCH_NOT_CONNECTED or librdkafka's error for the line at `at`. */
+  stop: number
 }
 
 /** The most records handed over in one native call. */

@@ -16,6 +16,8 @@ import { registerExit, unregisterExit, type ExitParticipant } from './lifecycle/
 import { handOverAtExit } from './lifecycle/hand-over'
 import type { MetricsSnapshot, SpoolMetrics } from './metrics/metrics'
 import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record/record'
+import { linePlan } from './record/line-plan'
+import { describeProducePath, LINES_END, nativeLinePlan, type NativeLinePlan } from './native-batch'
 import { Spool } from './spool/store'
 import { SpoolWriter } from './spool/writer'
 import { Sender } from './sender'
@@ -23,6 +25,7 @@ import { Sender } from './sender'
 export type { FlushResult, KafkaLogProducerEvents } from './events'
 
 let nextId = 1
+const NEWLINE = 0x0a
 
 /**
  * A Kafka producer for log records, over node-rdkafka. Producers with the same librdkafka
@@ -46,12 +49,17 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   readonly #exit: ExitParticipant
   readonly #connected = new Waiters()
   #connectErrorReported = false
+  /** The level names in use (the option, or what an adapter learned from its logger). */
+  #levelLabels: Readonly<Record<number, string>>
+  /** The native line path's plan: undefined until first needed, null when these options cannot have one. */
+  #lines: NativeLinePlan | null | undefined
   #closing: Promise<FlushResult> | undefined
 
   constructor (options: KafkaLogOptions) {
     super()
     this.options = resolveOptions(options)
     this.#encoder = new RecordEncoder(this.options)
+    this.#levelLabels = this.options.levelLabels
     this.#config = buildRdkafkaConfig(this.options)
     // a codec or mechanism this install's librdkafka lacks: say which package fixes it
     checkFeatures(this.#config)
@@ -140,7 +148,54 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * a ConfigError for a map that is not one.
    */
   setLevelLabels (labels: Record<number, string>): void {
-    this.#encoder.setLevelLabels(resolveLevelLabels(labels))
+    this.#levelLabels = resolveLevelLabels(labels)
+    this.#encoder.setLevelLabels(this.#levelLabels)
+    this.#lines = undefined // a new plan with these names
+  }
+
+  /**
+   * Queue each complete line of `data` from `from` on (newline-ended; empty lines are
+   * skipped) as one record, as write() would each: for a process handed whole chunks of
+   * log lines. With the native path, the common lines (pino's) become records without a
+   * JS object per line. `next`: the offset after the last line taken, which is the start
+   * of an unfinished line at the end, or, when the buffer reached its bound (`full`: wait
+   * for `'drain'`), the line after the one that reached it.
+   */
+  writeLines (data: Buffer, from = 0): { next: number, full: boolean } {
+    const plan = this.#linePlan()
+    let at = from
+    while (at < data.length) {
+      if (plan !== undefined) {
+        const r = this.#sender.sendLines(plan, data, at, data.length)
+        this.#ledger.counters.written += r.records
+        at = r.at
+        if (r.stop === LINES_END) return { next: at, full: false }
+      }
+      // a line the native path left (or all of them, without it): the JS encoder's
+      const nl = data.indexOf(NEWLINE, at)
+      if (nl < 0) break
+      const line = data.subarray(at, nl)
+      at = nl + 1
+      if (line.length > 0 && !this.write(line)) return { next: at, full: true }
+    }
+    return { next: at, full: false }
+  }
+
+  /**
+   * How this producer hands records to librdkafka, in words: `native lines` (writeLines()
+   * turns common lines into records natively; the rest go in native batches), else as
+   * {@link describeProducePath} says for this install.
+   */
+  get producePath (): string {
+    return this.#linePlan() !== undefined ? 'native lines (and native batches)' : describeProducePath()
+  }
+
+  #linePlan (): NativeLinePlan | undefined {
+    if (this.#lines === undefined) {
+      const plan = this.#sender.native ? linePlan(this.options, this.#levelLabels) : undefined
+      this.#lines = (plan === undefined ? undefined : nativeLinePlan(plan)) ?? null
+    }
+    return this.#lines ?? undefined
   }
 
   /** Connect now instead of on the first write; resolves once connected (rejects on close). */

@@ -3,7 +3,7 @@ import type { BoundedBuffer } from './buffer'
 import type { ResolvedOptions } from './config/options'
 import type { Connection } from './connection'
 import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isTimeout } from './delivery'
-import { BATCH_NOT_CONNECTED, BATCH_RECORDS } from './native-batch'
+import { BATCH_NOT_CONNECTED, BATCH_RECORDS, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
 import { DeliveryError } from './errors'
 import type { Ledger } from './ledger'
 import type { EncodedRecord } from './record/record'
@@ -91,6 +91,25 @@ export class Sender {
     const accepted = spooling ? this.#toSpool(r) : this.#enqueue(r)
     if (!this.conn.ready) this.#connect()
     return accepted
+  }
+
+  /** Records go to librdkafka natively (batches, or lines): no spool, the addon built, failure-only reports. */
+  get native (): boolean {
+    return this.#batches
+  }
+
+  /**
+   * The complete lines of data[start, end) straight to librdkafka through the native line
+   * path, no record made in JS, as far as it takes them. Only while nothing waits in the
+   * buffer (so that order holds): else it stops at once, LINES_UNSUPPORTED at `start`, and
+   * the caller writes that line itself.
+   */
+  sendLines (plan: NativeLinePlan, data: Buffer, start: number, end: number): LinesResult {
+    if (this.#batches && this.buffer.length > 0 && this.conn.ready && !this.closed) this.drain()
+    if (!this.#batches || !this.conn.ready || this.closing || this.buffer.length > 0) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
+    const r = this.conn.produceLines(this.#clientId, plan, data, start, end)
+    this.ledger.producedMany(r.records, r.bytes)
+    return r
   }
 
   /** Hand what the buffer holds to librdkafka while it takes it. */

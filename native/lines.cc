@@ -1,0 +1,298 @@
+// Log lines straight from bytes to librdkafka, for the common case (issue #18): a chunk of
+// newline-ended pino lines becomes records in one call, each line's level, time and key
+// field read from its bytes and its headers (static ones, content-type, log id, level)
+// made here, never as JS objects. What the plan (made once per producer and level map, by
+// lib/core/record/line-plan.ts) does not cover, or a line this reading does not handle,
+// stops the call at that line: the JS encoder takes it, as it takes every line without
+// this addon. The reading must give what the JS encoder gives for the same line.
+#include "lines.h"
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+#include "handle.h"
+#include "json_scan.h"
+#include "log_id.h"
+
+namespace klt {
+namespace {
+
+enum Flags : uint32_t { kContentType = 1, kLogId = 2, kLevelHeader = 4, kTraceparent = 8 };
+enum KeyKind : uint32_t { kKeyNone = 0, kKeyConstant = 1, kKeyField = 2 };
+
+// stop codes beside librdkafka's errors (which are nonzero and not these)
+constexpr int32_t kEnd = 0;           // every complete line was taken
+constexpr int32_t kUnsupported = 1;   // the line at out[0] is for the JS encoder
+
+struct Plan {
+  std::vector<std::string> topicParts;  // the topic, split at each {level}
+  uint32_t keyKind;
+  std::string keyText;                  // the constant key, or the key field's name
+  std::vector<std::pair<std::string, std::string>> statics;
+  uint32_t flags;
+  std::map<int64_t, std::string> labels;
+  size_t maxBytes;
+};
+
+std::vector<std::unique_ptr<Plan>> plans;
+
+std::string Text(v8::Local<v8::Value> v) {
+  Nan::Utf8String s(v);
+  return std::string(*s, s.length());
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// pino's head, as HEAD_RE in record.ts: {"level":(\d+|"[a-z]+"),"time":(\d+)
+struct Head {
+  const char* level;
+  size_t levelLength;
+  bool levelQuoted;
+  double time;
+};
+
+bool ReadHead(const char* b, size_t n, Head* h) {
+  static const char kLevel[] = "{\"level\":";
+  static const char kTime[] = ",\"time\":";
+  size_t i = sizeof(kLevel) - 1;
+  if (n < i || std::memcmp(b, kLevel, i) != 0) return false;
+  size_t from = i;
+  if (i < n && b[i] == '"') {
+    from = ++i;
+    while (i < n && b[i] >= 'a' && b[i] <= 'z') i++;
+    if (i == from || i >= n || b[i] != '"') return false;
+    h->levelQuoted = true;
+    h->level = b + from;
+    h->levelLength = i - from;
+    i++;
+  } else {
+    while (i < n && IsDigit(b[i])) i++;
+    if (i == from) return false;
+    h->levelQuoted = false;
+    h->level = b + from;
+    h->levelLength = i - from;
+  }
+  if (n - i < sizeof(kTime) - 1 || std::memcmp(b + i, kTime, sizeof(kTime) - 1) != 0) return false;
+  i += sizeof(kTime) - 1;
+  from = i;
+  double t = 0;
+  while (i < n && IsDigit(b[i])) t = t * 10 + (b[i++] - '0');
+  if (i == from || i - from > 17) return false;  // beyond exact doubles: the JS encoder decides
+  h->time = t;
+  return true;
+}
+
+// epochMs() of level-time.ts for a non-negative number: s, ms, µs or ns told apart by size
+int64_t EpochMs(double t) {
+  if (t <= 0) return 0;  // null in JS: the batch path sends 0 (librdkafka's now) for it too
+  double ms = t < 1e11 ? t * 1000 : t > 1e17 ? t / 1e6 : t > 1e14 ? t / 1e3 : t;
+  return static_cast<int64_t>(ms);
+}
+
+// levelLabel() of level-time.ts for the head's level
+bool LevelLabel(const Plan& plan, const Head& h, std::string* out) {
+  if (h.levelQuoted) {
+    out->assign(h.level, h.levelLength);
+    return true;
+  }
+  if (h.levelLength > 15 || (h.levelLength > 1 && h.level[0] == '0')) return false;
+  int64_t n = std::strtoll(std::string(h.level, h.levelLength).c_str(), nullptr, 10);
+  auto found = plan.labels.find(n);
+  if (found != plan.labels.end()) *out = found->second;
+  else out->assign(h.level, h.levelLength);
+  return true;
+}
+
+bool ValidTopic(const std::string& t) {
+  if (t.empty() || t.size() > 249) return false;
+  for (char c : t) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '.' || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+// a key field's JSON literal as the JS encoder's key text (fieldText of the parsed value);
+// false for literals whose text JSON would change (1.50, 1e3, -0, ...)
+bool LiteralKey(const FieldSpan& f, const char** data, size_t* length) {
+  const char* d = f.data;
+  size_t n = f.length;
+  if (n == 4 && std::memcmp(d, "null", 4) == 0) {
+    *data = nullptr;
+    *length = 0;
+    return true;
+  }
+  bool plain = (n == 4 && std::memcmp(d, "true", 4) == 0) || (n == 5 && std::memcmp(d, "false", 5) == 0);
+  if (!plain) {
+    size_t i = d[0] == '-' ? 1 : 0;
+    size_t digits = n - i;
+    if (digits == 0 || digits > 15 || (digits > 1 && d[i] == '0') || (i == 1 && digits == 1 && d[1] == '0')) return false;
+    for (size_t j = i; j < n; j++) if (!IsDigit(d[j])) return false;
+  }
+  *data = d;
+  *length = n;
+  return true;
+}
+
+bool Mentions(const char* b, size_t n, const char* needle, size_t needleLength) {
+  return memmem(b, n, needle, needleLength) != nullptr;
+}
+
+}  // namespace
+
+// makeLinePlan(topicParts: string[], keyKind: number, keyText: string, statics: string[] (name, value, ...),
+//              flags: number, labels: Array<number | string> (level, label, ...), maxBytes: number) -> plan id
+NAN_METHOD(MakeLinePlan) {
+  v8::Local<v8::Context> ctx = Nan::GetCurrentContext();
+  if (info.Length() < 7 || !info[0]->IsArray() || !info[1]->IsUint32() || !info[2]->IsString() || !info[3]->IsArray() ||
+      !info[4]->IsUint32() || !info[5]->IsArray() || !info[6]->IsNumber()) {
+    return Nan::ThrowTypeError("makeLinePlan: bad arguments");
+  }
+  auto plan = std::make_unique<Plan>();
+  v8::Local<v8::Array> parts = info[0].As<v8::Array>();
+  for (uint32_t i = 0; i < parts->Length(); i++) plan->topicParts.push_back(Text(parts->Get(ctx, i).ToLocalChecked()));
+  plan->keyKind = info[1].As<v8::Uint32>()->Value();
+  plan->keyText = Text(info[2]);
+  v8::Local<v8::Array> statics = info[3].As<v8::Array>();
+  for (uint32_t i = 0; i + 1 < statics->Length(); i += 2) {
+    plan->statics.emplace_back(Text(statics->Get(ctx, i).ToLocalChecked()), Text(statics->Get(ctx, i + 1).ToLocalChecked()));
+  }
+  plan->flags = info[4].As<v8::Uint32>()->Value();
+  v8::Local<v8::Array> labels = info[5].As<v8::Array>();
+  for (uint32_t i = 0; i + 1 < labels->Length(); i += 2) {
+    int64_t level = static_cast<int64_t>(Nan::To<double>(labels->Get(ctx, i).ToLocalChecked()).FromJust());
+    plan->labels[level] = Text(labels->Get(ctx, i + 1).ToLocalChecked());
+  }
+  plan->maxBytes = static_cast<size_t>(info[6].As<v8::Number>()->Value());
+  if (plan->topicParts.empty()) return Nan::ThrowRangeError("makeLinePlan: no topic");
+  plans.push_back(std::move(plan));
+  info.GetReturnValue().Set(static_cast<uint32_t>(plans.size() - 1));
+}
+
+// produceLines(client, name, plan, chunk: Buffer, start, end, out: Float64Array(4)) -> undefined
+// Takes the newline-ended lines of chunk[start, end) in order (empty ones skipped). out:
+// [0] the offset reached (the start of the line that stopped the call, or past the last
+// line taken), [1] records handed over, [2] their value bytes, [3] why it stopped: 0 (all
+// complete lines taken), 1 (the line at out[0] is for the JS encoder), kNotConnected, or
+// the librdkafka error for the line at out[0] (QUEUE_FULL, ...).
+NAN_METHOD(ProduceLines) {
+  if (info.Length() < 7 || !IsClient(info[0]) || !info[1]->IsString() || !info[2]->IsUint32() ||
+      !node::Buffer::HasInstance(info[3]) || !info[4]->IsNumber() || !info[5]->IsNumber() || !info[6]->IsFloat64Array()) {
+    return Nan::ThrowTypeError("produceLines: bad arguments");
+  }
+  uint32_t id = info[2].As<v8::Uint32>()->Value();
+  v8::Local<v8::Float64Array> outArray = info[6].As<v8::Float64Array>();
+  if (id >= plans.size() || outArray->Length() < 4) return Nan::ThrowRangeError("produceLines: bad plan or out array");
+  const Plan& plan = *plans[id];
+  const char* chunk = node::Buffer::Data(info[3]);
+  size_t chunkLength = node::Buffer::Length(info[3]);
+  size_t start = static_cast<size_t>(info[4].As<v8::Number>()->Value());
+  size_t end = static_cast<size_t>(info[5].As<v8::Number>()->Value());
+  if (end > chunkLength || start > end) return Nan::ThrowRangeError("produceLines: range outside the chunk");
+  double* out = Data<double>(outArray);
+  out[0] = static_cast<double>(start);
+  out[1] = 0;
+  out[2] = 0;
+  out[3] = kNotConnected;
+
+  bool levelNeeded = (plan.flags & kLevelHeader) != 0 || plan.topicParts.size() > 1;
+  WithHandle(info[0].As<v8::Object>(), info[1], [&](rd_kafka_t* rk) {
+    std::map<std::string, rd_kafka_topic_t*> topics;
+    std::string topic;
+    std::string label;
+    char logId[kLogIdLength];
+    size_t at = start;
+    double records = 0;
+    double bytes = 0;
+    int32_t stop = kEnd;
+    while (at < end) {
+      const char* line = chunk + at;
+      const char* newline = static_cast<const char*>(std::memchr(line, '\n', end - at));
+      if (newline == nullptr) break;  // an unfinished line: the caller keeps it
+      size_t length = static_cast<size_t>(newline - line);
+      size_t next = at + length + 1;
+      if (length == 0) {
+        at = next;
+        continue;
+      }
+      if (line[length - 1] == '\r') length--;
+      Head head;
+      if (length == 0 || length > plan.maxBytes || !ReadHead(line, length, &head) ||
+          ((plan.flags & kTraceparent) != 0 && Mentions(line, length, "\"trace", 6)) ||
+          (levelNeeded && !LevelLabel(plan, head, &label))) {
+        stop = kUnsupported;
+        break;
+      }
+      const char* keyData = nullptr;
+      size_t keyLength = 0;
+      if (plan.keyKind == kKeyConstant) {
+        keyData = plan.keyText.data();
+        keyLength = plan.keyText.size();
+      } else if (plan.keyKind == kKeyField) {
+        FieldSpan f = ScanTopLevelField(line, length, plan.keyText.data(), plan.keyText.size());
+        if (f.kind == FieldSpan::kString) {
+          keyData = f.data;
+          keyLength = f.length;
+        } else if (f.kind == FieldSpan::kOther || (f.kind == FieldSpan::kLiteral && !LiteralKey(f, &keyData, &keyLength))) {
+          stop = kUnsupported;
+          break;
+        }
+      }
+      topic = plan.topicParts[0];
+      for (size_t p = 1; p < plan.topicParts.size(); p++) topic.append(label).append(plan.topicParts[p]);
+      if (plan.topicParts.size() > 1 && !ValidTopic(topic)) {
+        stop = kUnsupported;  // the JS encoder drops it, with its error
+        break;
+      }
+      rd_kafka_topic_t*& rkt = topics[topic];
+      if (rkt == nullptr) {
+        rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+        if (rkt == nullptr) {
+          topics.erase(topic);
+          stop = rd_kafka_last_error();
+          break;
+        }
+      }
+      size_t headerCount = plan.statics.size() + ((plan.flags & kContentType) != 0) + ((plan.flags & kLogId) != 0) +
+                           ((plan.flags & kLevelHeader) != 0);
+      rd_kafka_headers_t* hs = nullptr;
+      if (headerCount > 0) {
+        hs = rd_kafka_headers_new(headerCount);
+        for (const auto& h : plan.statics) rd_kafka_header_add(hs, h.first.data(), h.first.size(), h.second.data(), h.second.size());
+        if (plan.flags & kContentType) rd_kafka_header_add(hs, "content-type", 12, "application/json", 16);
+        if (plan.flags & kLogId) {
+          NextLogId(logId);
+          rd_kafka_header_add(hs, "log-id", 6, logId, kLogIdLength);
+        }
+        if (plan.flags & kLevelHeader) rd_kafka_header_add(hs, "level", 5, label.data(), label.size());
+      }
+      rd_kafka_resp_err_t err = rd_kafka_producev(rk,
+          RD_KAFKA_V_RKT(rkt),
+          RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(const_cast<char*>(line), length),
+          RD_KAFKA_V_KEY(keyData, keyLength),
+          RD_KAFKA_V_TIMESTAMP(EpochMs(head.time)),
+          RD_KAFKA_V_HEADERS(hs),
+          RD_KAFKA_V_END);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (hs != nullptr) rd_kafka_headers_destroy(hs);  // not taken: still ours
+        stop = err;
+        break;
+      }
+      records++;
+      bytes += static_cast<double>(length);
+      at = next;
+    }
+    for (auto& t : topics) rd_kafka_topic_destroy(t.second);
+    out[0] = static_cast<double>(at);
+    out[1] = records;
+    out[2] = bytes;
+    out[3] = stop;
+  });
+}
+
+}  // namespace klt
