@@ -204,6 +204,7 @@ NAN_METHOD(ProduceLines) {
     std::string topic;
     std::string label;
     char logId[kLogIdLength];
+    const int64_t now = (plan.flags & kLogId) != 0 ? NowMs() : 0;
     size_t at = start;
     double records = 0;
     double bytes = 0;
@@ -264,7 +265,7 @@ NAN_METHOD(ProduceLines) {
         for (const auto& h : plan.statics) rd_kafka_header_add(hs, h.first.data(), h.first.size(), h.second.data(), h.second.size());
         if (plan.flags & kContentType) rd_kafka_header_add(hs, "content-type", 12, "application/json", 16);
         if (plan.flags & kLogId) {
-          NextLogId(logId);
+          NextLogId(logId, now);
           rd_kafka_header_add(hs, "log-id", 6, logId, kLogIdLength);
         }
         if (plan.flags & kLevelHeader) rd_kafka_header_add(hs, "level", 5, label.data(), label.size());

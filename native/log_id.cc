@@ -35,21 +35,21 @@ const uint8_t* Random16() {
   return r;
 }
 
-int64_t NowMs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t lastMs = -1;
 uint32_t seq = 0;
 const char kHex[] = "0123456789abcdef";
 
 }  // namespace
 
-void NextLogId(char* out) {
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+void NextLogId(char* out, int64_t nowMs) {
   const uint8_t* r = Random16();
-  int64_t ms = NowMs();
+  int64_t ms = nowMs;
   if (ms > lastMs) {
     seq = ((static_cast<uint32_t>(r[6]) & 0x7f) << 24) | (static_cast<uint32_t>(r[7]) << 16) |
           (static_cast<uint32_t>(r[8]) << 8) | r[9];

@@ -20,7 +20,8 @@ const NEWLINE = 0x0a
 const say = (m: string): void => { process.stderr.write(`kafka-log-transport (pino producer process ${process.pid}): ${m}\n`) }
 
 let producer: KafkaLogProducer | undefined
-let pending: Buffer = Buffer.alloc(0)
+const EMPTY = Buffer.alloc(0)
+let pending: Buffer = EMPTY
 let ended = false
 /** Bytes of the log lines taken from stdin, each with its newline (the options line not counted). */
 let taken = 0
@@ -82,30 +83,48 @@ function resume (): void {
   holdTimer = undefined
   if (!process.stdin.isPaused()) return
   process.stdin.resume()
-  onData(Buffer.alloc(0)) // the rest of the chunk that was being read when the hold began
+  onData(EMPTY) // the rest of the chunk that was being read when the hold began
 }
 
 function onData (chunk: Buffer): void {
-  let data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk
   let from = 0
-  if (producer === undefined) {
-    const nl = data.indexOf(NEWLINE)
-    if (nl >= 0) {
-      start(data.subarray(0, nl))
-      from = nl + 1
+  if (pending.length > 0) {
+    // the line cut at the end of the last chunk, finished by this one's start: only that
+    // line is copied, the chunk's own lines are read where they are
+    const nl = chunk.indexOf(NEWLINE)
+    const joined = Buffer.concat([pending, nl < 0 ? chunk : chunk.subarray(0, nl + 1)])
+    const stop = take(joined, 0)
+    if (nl < 0 || stop < joined.length) {
+      // still no newline, or held back: keep the rest of both
+      pending = nl < 0 ? joined.subarray(stop) : Buffer.concat([joined.subarray(stop), chunk.subarray(nl + 1)])
+      answerFlushes()
+      return
     }
+    from = nl + 1
   }
-  if (producer !== undefined && !process.stdin.isPaused()) {
-    // every complete line, in one go (natively where it can); held back when the buffer is full
-    const { next, full } = producer.writeLines(data, from)
-    taken += next - from
-    from = next
-    if (full) holdBack(producer.options.overflow === 'block')
-  }
+  const stop = take(chunk, from)
+  // keep the unfinished tail (or what was held back) by copy: the chunk would otherwise be retained
+  pending = stop < chunk.length ? Buffer.from(chunk.subarray(stop)) : EMPTY
   answerFlushes()
-  data = data.subarray(from)
-  // keep the unfinished tail by copy: the chunk it points into would otherwise be retained
-  pending = data.length > 0 ? Buffer.from(data) : Buffer.alloc(0)
+}
+
+/**
+ * The complete lines of data from `from` on, the first of all being the options line.
+ * Returns where it stopped: past the last complete line, or where it was held back.
+ */
+function take (data: Buffer, from: number): number {
+  if (producer === undefined) {
+    const nl = data.indexOf(NEWLINE, from)
+    if (nl < 0) return from
+    start(data.subarray(from, nl))
+    from = nl + 1
+  }
+  if (producer === undefined || process.stdin.isPaused()) return from
+  // every complete line in one go (natively where it can); held back when the buffer is full
+  const { next, full } = producer.writeLines(data, from)
+  taken += next - from
+  if (full) holdBack(producer.options.overflow === 'block')
+  return next
 }
 
 async function finish (): Promise<void> {

@@ -18,6 +18,7 @@ import type { MetricsSnapshot, SpoolMetrics } from './metrics/metrics'
 import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record/record'
 import { linePlan } from './record/line-plan'
 import { describeProducePath, LINES_END, nativeLinePlan, type NativeLinePlan } from './native-batch'
+import { RECORD_OVERHEAD_BYTES } from './queue'
 import { Spool } from './spool/store'
 import { SpoolWriter } from './spool/writer'
 import { Sender } from './sender'
@@ -26,6 +27,8 @@ export type { FlushResult, KafkaLogProducerEvents } from './events'
 
 let nextId = 1
 const NEWLINE = 0x0a
+/** At most this many lines wait in write() for the end of the turn (one native call takes them). */
+const PENDING_LINES = 1024
 
 /**
  * A Kafka producer for log records, over node-rdkafka. Producers with the same librdkafka
@@ -53,6 +56,10 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   #levelLabels: Readonly<Record<number, string>>
   /** The native line path's plan: undefined until first needed, null when these options cannot have one. */
   #lines: NativeLinePlan | null | undefined
+  /** Lines written in this turn of the event loop, for the native line path in one call (#takeLines). */
+  #pending: string[] = []
+  #pendingBytes = 0
+  #pendingSoon = false
   #closing: Promise<FlushResult> | undefined
 
   constructor (options: KafkaLogOptions) {
@@ -112,8 +119,11 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     this.#exit = {
       // a signal without an application handler: flush, but close nothing (the app may log on until it ends)
       flushBeforeSignal: () => this.flush(),
-      undelivered: () => buffer.length + ledger.counters.inflight(),
-      handOverAtExit: (wait) => handOverAtExit(this.#sender, wait)
+      undelivered: () => this.#pending.length + buffer.length + ledger.counters.inflight(),
+      handOverAtExit: (wait) => {
+        this.#takeLines()
+        return handOverAtExit(this.#sender, wait)
+      }
     }
     // an earlier run left records: send them
     if (this.#sender.spooled > 0) this.#startConnecting()
@@ -126,6 +136,10 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * Returns false when the buffer is at its bound: wait for `'drain'` before writing more.
    */
   write (input: LogInput, fields?: LogFields): boolean {
+    // a whole line (pino's way) while the native line path takes lines: kept for the end of
+    // this turn of the event loop, when all of them become records in one native call
+    if (typeof input === 'string' && fields === undefined && input.indexOf('\n') === input.length - 1 && this.#keep(input)) return true
+    if (this.#pending.length > 0) this.#takeLines() // order: the lines before it go first
     this.#ledger.counters.written++
     if (this.#sender.closing) {
       this.#ledger.drop('closed', undefined)
@@ -148,6 +162,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * a ConfigError for a map that is not one.
    */
   setLevelLabels (labels: Record<number, string>): void {
+    this.#takeLines() // written under the names before
     this.#levelLabels = resolveLevelLabels(labels)
     this.#encoder.setLevelLabels(this.#levelLabels)
     this.#lines = undefined // a new plan with these names
@@ -162,6 +177,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * for `'drain'`), the line after the one that reached it.
    */
   writeLines (data: Buffer, from = 0): { next: number, full: boolean } {
+    if (this.#pending.length > 0) this.#takeLines()
     const plan = this.#linePlan()
     let at = from
     while (at < data.length) {
@@ -188,6 +204,39 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    */
   get producePath (): string {
     return this.#linePlan() !== undefined ? 'native lines (and native batches)' : describeProducePath()
+  }
+
+  /**
+   * Keep a whole line for the native line path at the end of this turn; false when that
+   * path does not take lines now. What is kept always fits in the empty buffer (in records
+   * and bytes), so that even if librdkafka took none of it, none would be dropped.
+   */
+  #keep (line: string): boolean {
+    const bytes = line.length * 3 + RECORD_OVERHEAD_BYTES // UTF-8 at most 3 bytes per UTF-16 unit
+    if (this.#pending.length >= PENDING_LINES || this.#pending.length >= this.options.maxBufferMessages ||
+        this.#pendingBytes + bytes > this.options.maxBufferBytes) this.#takeLines()
+    if (!this.#sender.takesLines || this.#linePlan() === undefined) return false
+    this.#pending.push(line)
+    this.#pendingBytes += bytes
+    if (!this.#pendingSoon) {
+      this.#pendingSoon = true
+      setImmediate(() => { this.#takeLines() })
+    }
+    return true
+  }
+
+  /** The lines write() kept, to librdkafka now (all of them: their write() said true). */
+  #takeLines (): void {
+    this.#pendingSoon = false
+    if (this.#pending.length === 0) return
+    const data = Buffer.from(this.#pending.join(''))
+    this.#pending = []
+    this.#pendingBytes = 0
+    for (let from = 0; from < data.length;) {
+      const { next } = this.writeLines(data, from)
+      if (next === from) break // cannot happen: every kept line ends with its newline
+      from = next
+    }
   }
 
   #linePlan (): NativeLinePlan | undefined {
@@ -219,6 +268,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
 
   /** Wait until everything written so far is acknowledged, or `timeoutMs` passes. Never rejects. */
   async flush (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
+    this.#takeLines()
     await settle(this.#sender, this.#connected, Date.now() + timeoutMs)
     return this.#flushResult()
   }
@@ -229,6 +279,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * still pending at the end are counted as dropped (reason `closed`).
    */
   close (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
+    this.#takeLines()
     this.#closing ??= this.#close(timeoutMs)
     return this.#closing
   }
@@ -238,12 +289,14 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * has room). Returns the records still in the JS buffer. Acknowledgements come later: `flush()`.
    */
   handOver (): number {
+    this.#takeLines()
     this.#sender.drain()
     return this.#sender.buffer.length
   }
 
   /** A snapshot of the counters. */
   metrics (): MetricsSnapshot {
+    this.#takeLines() // counted once they are records
     const { counters: c, latency } = this.#ledger
     const { buffer, conn, writer } = this.#sender
     const inflight = c.inflight()

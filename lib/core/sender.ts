@@ -98,6 +98,11 @@ export class Sender {
     return this.#batches
   }
 
+  /** The native line path would take lines now: nothing waits in the buffer, connected, open. */
+  get takesLines (): boolean {
+    return this.#batches && this.conn.ready && !this.closing && this.buffer.length === 0
+  }
+
   /**
    * The complete lines of data[start, end) straight to librdkafka through the native line
    * path, no record made in JS, as far as it takes them. Only while nothing waits in the
