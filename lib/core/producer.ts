@@ -18,7 +18,7 @@ import type { MetricsSnapshot, SpoolMetrics } from './metrics/metrics'
 import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record/record'
 import { linePlan } from './record/line-plan'
 import { describeProducePath, LINES_END, nativeLinePlan, type NativeLinePlan } from './native-batch'
-import { RECORD_OVERHEAD_BYTES } from './queue'
+import { LineBatch } from './line-batch'
 import { Spool } from './spool/store'
 import { SpoolWriter } from './spool/writer'
 import { Sender } from './sender'
@@ -57,8 +57,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   /** The native line path's plan: undefined until first needed, null when these options cannot have one. */
   #lines: NativeLinePlan | null | undefined
   /** Lines written in this turn of the event loop, for the native line path in one call (#takeLines). */
-  #pending: string[] = []
-  #pendingBytes = 0
+  readonly #pending: LineBatch
   #pendingSoon = false
   #closing: Promise<FlushResult> | undefined
 
@@ -67,6 +66,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     this.options = resolveOptions(options)
     this.#encoder = new RecordEncoder(this.options)
     this.#levelLabels = this.options.levelLabels
+    this.#pending = new LineBatch(Math.min(PENDING_LINES, this.options.maxBufferMessages), this.options.maxBufferBytes)
     this.#config = buildRdkafkaConfig(this.options)
     // a codec or mechanism this install's librdkafka lacks: say which package fixes it
     checkFeatures(this.#config)
@@ -119,7 +119,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     this.#exit = {
       // a signal without an application handler: flush, but close nothing (the app may log on until it ends)
       flushBeforeSignal: () => this.flush(),
-      undelivered: () => this.#pending.length + buffer.length + ledger.counters.inflight(),
+      undelivered: () => this.#pending.lines + buffer.length + ledger.counters.inflight(),
       handOverAtExit: (wait) => {
         this.#takeLines()
         return handOverAtExit(this.#sender, wait)
@@ -138,8 +138,13 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   write (input: LogInput, fields?: LogFields): boolean {
     // a whole line (pino's way) while the native line path takes lines: kept for the end of
     // this turn of the event loop, when all of them become records in one native call
-    if (typeof input === 'string' && fields === undefined && input.indexOf('\n') === input.length - 1 && this.#keep(input)) return true
-    if (this.#pending.length > 0) this.#takeLines() // order: the lines before it go first
+    if (fields === undefined && (typeof input === 'string' || Buffer.isBuffer(input)) && LineBatch.fits(input) && this.#keep(input)) return true
+    if (this.#pending.lines > 0) this.#takeLines() // order: the lines before it go first
+    return this.#send(input, fields)
+  }
+
+  /** One record the JS encoder's way. */
+  #send (input: LogInput, fields: LogFields | undefined): boolean {
     this.#ledger.counters.written++
     if (this.#sender.closing) {
       this.#ledger.drop('closed', undefined)
@@ -177,7 +182,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * for `'drain'`), the line after the one that reached it.
    */
   writeLines (data: Buffer, from = 0): { next: number, full: boolean } {
-    if (this.#pending.length > 0) this.#takeLines()
+    if (this.#pending.lines > 0) this.#takeLines()
     const plan = this.#linePlan()
     let at = from
     while (at < data.length) {
@@ -192,7 +197,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
       if (nl < 0) break
       const line = data.subarray(at, nl)
       at = nl + 1
-      if (line.length > 0 && !this.write(line)) return { next: at, full: true }
+      if (line.length > 0 && !this.#send(line, undefined)) return { next: at, full: true }
     }
     return { next: at, full: false }
   }
@@ -211,13 +216,10 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * path does not take lines now. What is kept always fits in the empty buffer (in records
    * and bytes), so that even if librdkafka took none of it, none would be dropped.
    */
-  #keep (line: string): boolean {
-    const bytes = line.length * 3 + RECORD_OVERHEAD_BYTES // UTF-8 at most 3 bytes per UTF-16 unit
-    if (this.#pending.length >= PENDING_LINES || this.#pending.length >= this.options.maxBufferMessages ||
-        this.#pendingBytes + bytes > this.options.maxBufferBytes) this.#takeLines()
+  #keep (line: string | Buffer): boolean {
+    if (this.#pending.full(line)) this.#takeLines()
     if (!this.#sender.takesLines || this.#linePlan() === undefined) return false
-    this.#pending.push(line)
-    this.#pendingBytes += bytes
+    this.#pending.add(line)
     if (!this.#pendingSoon) {
       this.#pendingSoon = true
       setImmediate(() => { this.#takeLines() })
@@ -228,10 +230,8 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   /** The lines write() kept, to librdkafka now (all of them: their write() said true). */
   #takeLines (): void {
     this.#pendingSoon = false
-    if (this.#pending.length === 0) return
-    const data = Buffer.from(this.#pending.join(''))
-    this.#pending = []
-    this.#pendingBytes = 0
+    if (this.#pending.lines === 0) return
+    const data = this.#pending.take()
     for (let from = 0; from < data.length;) {
       const { next } = this.writeLines(data, from)
       if (next === from) break // cannot happen: every kept line ends with its newline
