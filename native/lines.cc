@@ -79,10 +79,10 @@ bool ReadHead(const char* b, size_t n, Head* h) {
   if (n - i < sizeof(kTime) - 1 || std::memcmp(b + i, kTime, sizeof(kTime) - 1) != 0) return false;
   i += sizeof(kTime) - 1;
   from = i;
-  double t = 0;
-  while (i < n && IsDigit(b[i])) t = t * 10 + (b[i++] - '0');
+  uint64_t t = 0;
+  while (i < n && IsDigit(b[i]) && i - from < 18) t = t * 10 + static_cast<uint64_t>(b[i++] - '0');
   if (i == from || i - from > 17) return false;  // beyond exact doubles: the JS encoder decides
-  h->time = t;
+  h->time = static_cast<double>(t);
   return true;
 }
 
