@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
 import type { ResolvedTokenSource } from './config/types'
-import { AuthError, ConfigError, KafkaLogError } from './errors'
+import { AuthError, ConfigError, KafkaLogError, NativeLoadError } from './errors'
 import { processIsIdle } from './lifecycle/exit'
 import { loadRdkafka } from './native'
 import { BATCH_NOT_CONNECTED, batchAddon, FlatBatch, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
@@ -74,6 +74,7 @@ export class Connection {
   #native: NativeProducer
   readonly #batch = new FlatBatch()
   readonly #linesOut = new Float64Array(4)
+  #nativeFailed = false
   #state: 'idle' | 'connecting' | 'ready' = 'idle'
   #connectStarted = 0
   #attempt: Promise<void> | undefined
@@ -182,7 +183,17 @@ export class Connection {
    * a per-record report carries an opaque, which only `produce()` sets).
    */
   get batches (): boolean {
-    return !this.#opts.allReports && batchAddon() !== undefined
+    return !this.#opts.allReports && !this.#nativeFailed && batchAddon() !== undefined
+  }
+
+  /**
+   * The addon threw (it never should: a node-rdkafka it does not match, say): said once,
+   * and from now on this connection goes through `produce()`; the records stay with the
+   * caller, none is lost.
+   */
+  #nativeFailure (err: unknown): void {
+    this.#nativeFailed = true
+    this.#report(new NativeLoadError(`the native path failed; records go through node-rdkafka's produce() from now on: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
   }
 
   /**
@@ -197,8 +208,13 @@ export class Connection {
     const b = this.#batch
     b.fill(count, at)
     if (this.isShared) for (const topic of b.topics) this.#noteTopic(topic, clientId)
-    const taken = addon.produceBatch(native._client, native.name, count, b.topics, b.values, b.keys, b.timestamps, b.headerCounts, b.headers, b.out)
-    return { taken, code: taken < count ? b.out[0] ?? 0 : 0 }
+    try {
+      const taken = addon.produceBatch(native._client, native.name, count, b.topics, b.values, b.keys, b.timestamps, b.headerCounts, b.headers, b.out)
+      return { taken, code: taken < count ? b.out[0] ?? 0 : 0 }
+    } catch (err) {
+      this.#nativeFailure(err)
+      return { taken: 0, code: BATCH_NOT_CONNECTED }
+    }
   }
 
   /**
@@ -215,7 +231,12 @@ export class Connection {
       this.#noteTopic(plan.topic, clientId)
     }
     const out = this.#linesOut
-    addon.produceLines(native._client, native.name, plan.id, chunk, start, end, out)
+    try {
+      addon.produceLines(native._client, native.name, plan.id, chunk, start, end, out)
+    } catch (err) {
+      this.#nativeFailure(err)
+      return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
+    }
     return { at: out[0] ?? start, records: out[1] ?? 0, bytes: out[2] ?? 0, stop: out[3] ?? BATCH_NOT_CONNECTED }
   }
 

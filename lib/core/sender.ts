@@ -40,8 +40,6 @@ export class Sender {
   readonly #clientId: number
   readonly #connect: () => void
   #retryTimer: NodeJS.Timeout | undefined
-  /** Records go to librdkafka in native batches (not with a spool: it needs per-record reports). */
-  readonly #batches: boolean
   #drainSoon = false
   /** Intake has stopped (close() was called); what was written still goes out. */
   closing = false
@@ -56,7 +54,6 @@ export class Sender {
     this.writer = parts.writer
     this.#clientId = parts.clientId
     this.#connect = parts.connect
-    this.#batches = parts.writer === undefined && parts.conn.batches
     if (parts.writer !== undefined) {
       this.replayer = new SpoolReplayer(parts.writer.spool, {
         options: parts.options,
@@ -76,7 +73,7 @@ export class Sender {
 
   /** One record written by the app: false when the writer should wait for 'drain'. */
   send (r: EncodedRecord): boolean {
-    if (this.#batches) {
+    if (this.native) {
       // into the buffer; at the end of this turn of the event loop, all of it in one call
       // (a whole batch goes at once: a burst never waits in the buffer for the turn to end)
       const accepted = this.#enqueue(r)
@@ -93,14 +90,14 @@ export class Sender {
     return accepted
   }
 
-  /** Records go to librdkafka natively (batches, or lines): no spool, the addon built, failure-only reports. */
+  /** Records go to librdkafka natively (batches, or lines): no spool (it needs per-record reports), the addon built, failure-only reports. */
   get native (): boolean {
-    return this.#batches
+    return this.writer === undefined && this.conn.batches
   }
 
   /** The native line path would take lines now: nothing waits in the buffer, connected, open. */
   get takesLines (): boolean {
-    return this.#batches && this.conn.ready && !this.closing && this.buffer.length === 0
+    return this.native && this.conn.ready && !this.closing && this.buffer.length === 0
   }
 
   /**
@@ -110,8 +107,8 @@ export class Sender {
    * the caller writes that line itself.
    */
   sendLines (plan: NativeLinePlan, data: Buffer, start: number, end: number): LinesResult {
-    if (this.#batches && this.buffer.length > 0 && this.conn.ready && !this.closed) this.drain()
-    if (!this.#batches || !this.conn.ready || this.closing || this.buffer.length > 0) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
+    if (this.native && this.buffer.length > 0 && this.conn.ready && !this.closed) this.drain()
+    if (!this.native || !this.conn.ready || this.closing || this.buffer.length > 0) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
     const r = this.conn.produceLines(this.#clientId, plan, data, start, end)
     this.ledger.producedMany(r.records, r.bytes)
     return r
@@ -119,10 +116,10 @@ export class Sender {
 
   /** Hand what the buffer holds to librdkafka while it takes it. */
   drain (): void {
-    if (this.#batches) this.#drainBatches()
+    if (this.native) this.#drainBatches()
     // after the batches, a record at the head was refused for a reason the batch path has
     // already acted on (full queue: retry scheduled; not connected: connect below)
-    while (!this.#batches && this.conn.ready && !this.closed) {
+    while (!this.native && this.conn.ready && !this.closed) {
       const r = this.buffer.peek()
       if (r === undefined || !this.#produce(r)) break
       this.buffer.shift()
