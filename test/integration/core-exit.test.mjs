@@ -92,6 +92,12 @@ t.test('process.exit() with Kafka unreachable: the rescue process gives up after
   t.same(await arrived(r.topic), ALL, 'every record, once, in the topic it was written for')
 })
 
+t.test('connected, whole lines written, process.exit() in the same turn: the lines kept for the native line path are handed over at exit', async (t) => {
+  const r = await run('lines-exit-now')
+  t.equal(r.code, 0, `the exit code the app chose (${r.stderr.trim()})`)
+  t.same(await arrived(r.topic), ALL, 'every line is in Kafka, once')
+})
+
 t.test('await close() then process.exit(): everything arrives', async (t) => {
   const r = await run('close-then-exit')
   t.equal(r.code, 0)
