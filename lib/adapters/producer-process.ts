@@ -15,12 +15,14 @@
  */
 import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
 import { KafkaLogProducer, type KafkaLogError, type KafkaLogOptions } from '../index'
+import { bounded } from '../internal'
 
 const NEWLINE = 0x0a
 const say = (m: string): void => { process.stderr.write(`kafka-log-transport (pino producer process ${process.pid}): ${m}\n`) }
 
 let producer: KafkaLogProducer | undefined
 const EMPTY = Buffer.alloc(0)
+const NEWLINE_BYTE = Buffer.from('\n')
 let pending: Buffer = EMPTY
 let ended = false
 /** Bytes of the log lines taken from stdin, each with its newline (the options line not counted). */
@@ -127,12 +129,34 @@ function take (data: Buffer, from: number): number {
   return next
 }
 
+/**
+ * What is left at the end of input: the lines held back at a full buffer (stdin ends even
+ * while paused once the pipe is read to its end), and a last line without its newline.
+ * Under 'block' they still wait for room, within flushTimeoutMs; the drop policies apply as
+ * to any write.
+ */
+async function writeRest (p: KafkaLogProducer): Promise<void> {
+  const rest = pending.length > 0 && pending[pending.length - 1] !== NEWLINE ? Buffer.concat([pending, NEWLINE_BYTE]) : pending
+  pending = EMPTY
+  const deadline = Date.now() + p.options.flushTimeoutMs
+  for (let from = 0; from < rest.length;) {
+    const { next, full } = p.writeLines(rest, from)
+    if (next === from) break
+    from = next
+    if (full && p.options.overflow === 'block' && Date.now() < deadline) {
+      await bounded(deadline - Date.now(), (done) => {
+        void p.waitForRoom().then(done)
+        return () => {}
+      })
+    }
+  }
+}
+
 async function finish (): Promise<void> {
   if (ended) return
   ended = true
   if (producer === undefined) process.exit(0)
-  // what is left: a last line without its newline (or, held back at the end, a few lines)
-  for (const line of pending.toString().split('\n')) if (line.length > 0) producer.write(line)
+  await writeRest(producer)
   const result = await producer.close()
   const m = producer.metrics()
   if (m.dropped + m.failed > 0) {

@@ -29,6 +29,12 @@ let nextId = 1
 const NEWLINE = 0x0a
 /** At most this many lines wait in write() for the end of the turn (one native call takes them). */
 const PENDING_LINES = 1024
+/** How a pino line starts: what the native line path reads first (native/lines.cc). */
+const PINO_HEAD = Buffer.from('{"level":')
+
+function startsAsPino (data: Buffer, at: number): boolean {
+  return data.length - at >= PINO_HEAD.length && data.compare(PINO_HEAD, 0, PINO_HEAD.length, at, at + PINO_HEAD.length) === 0
+}
 
 /**
  * A Kafka producer for log records, over node-rdkafka. Producers with the same librdkafka
@@ -185,8 +191,11 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     if (this.#pending.lines > 0) this.#takeLines()
     const plan = this.#linePlan()
     let at = from
+    let native = true
     while (at < data.length) {
-      if (plan !== undefined) {
+      // after a line the native path left, only a line that starts as pino's goes back to it
+      // (the JS records before it are handed over first): others stay together on the JS way
+      if (plan !== undefined && (native || startsAsPino(data, at))) {
         const r = this.#sender.sendLines(plan, data, at, data.length)
         this.#ledger.counters.written += r.records
         at = r.at
@@ -197,6 +206,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
       if (nl < 0) break
       const line = data.subarray(at, nl)
       at = nl + 1
+      native = false
       if (line.length > 0 && !this.#send(line, undefined)) return { next: at, full: true }
     }
     return { next: at, full: false }

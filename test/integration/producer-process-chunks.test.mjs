@@ -29,16 +29,20 @@ function * cuts (total, seed) {
   }
 }
 
-async function run (t, options, seed) {
+async function run (t, options, seed, { all = false } = {}) {
   const topic = await createTopic(uniqueTopic('pp-chunks'))
   const child = spawn(process.execPath, [PROCESS], { stdio: ['pipe', 'inherit', 'pipe', 'ipc'] })
   let stderr = ''
   child.stderr.on('data', (d) => { stderr += d })
   const exited = once(child, 'exit')
   const data = Buffer.from(JSON.stringify({ brokers: brokers(), topic, key: 'reqId', ...options }) + '\n' + lines().join(''))
-  for (const [from, to] of cuts(data.length, seed)) {
-    if (!child.stdin.write(data.subarray(from, to))) await once(child.stdin, 'drain')
-    if (from % 7 === 0) await new Promise((resolve) => setImmediate(resolve))
+  if (all) {
+    child.stdin.write(data) // everything at once, then the end: it comes while the process holds lines back
+  } else {
+    for (const [from, to] of cuts(data.length, seed)) {
+      if (!child.stdin.write(data.subarray(from, to))) await once(child.stdin, 'drain')
+      if (from % 7 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
   }
   child.stdin.end()
   const [code] = await exited
@@ -64,4 +68,8 @@ t.test('lines cut anywhere by the pipe arrive whole and in order', async (t) => 
 
 t.test('the same while a full buffer holds the pipe back (overflow: block, a small buffer)', async (t) => {
   await run(t, { maxBufferMessages: 50, overflow: 'block' }, 1234)
+})
+
+t.test('input that ends while lines are held back at a full buffer (block): they still wait for room, none dropped', async (t) => {
+  await run(t, { maxBufferMessages: 50, overflow: 'block' }, 1, { all: true })
 })
