@@ -202,8 +202,7 @@ export class Connection {
    * code of the record that stopped it (0: none; {@link BATCH_NOT_CONNECTED}: closing).
    */
   produceBatch (clientId: number, count: number, at: (i: number) => EncodedRecord): { taken: number, code: number } {
-    const addon = batchAddon()
-    const native = this.#native as unknown as { _client: object, name: string, _isConnected: boolean }
+    const { addon, native } = this.#nativeHandle()
     if (addon === undefined || !native._isConnected) return { taken: 0, code: BATCH_NOT_CONNECTED }
     const b = this.#batch
     b.fill(count, at)
@@ -223,8 +222,7 @@ export class Connection {
    * only plans with a constant topic (it notes who writes to each topic).
    */
   produceLines (clientId: number, plan: NativeLinePlan, chunk: Buffer, start: number, end: number): LinesResult {
-    const addon = batchAddon()
-    const native = this.#native as unknown as { _client: object, name: string, _isConnected: boolean }
+    const { addon, native } = this.#nativeHandle()
     if (addon === undefined || !native._isConnected) return { at: start, records: 0, bytes: 0, stop: BATCH_NOT_CONNECTED }
     if (this.isShared) {
       if (plan.topic === undefined) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
@@ -238,6 +236,11 @@ export class Connection {
       return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
     }
     return { at: out[0] ?? start, records: out[1] ?? 0, bytes: out[2] ?? 0, stop: out[3] ?? BATCH_NOT_CONNECTED }
+  }
+
+  /** The addon (when built) and what it needs of node-rdkafka's producer: its C++ client, its name. */
+  #nativeHandle (): { addon: ReturnType<typeof batchAddon>, native: { _client: object, name: string, _isConnected: boolean } } {
+    return { addon: batchAddon(), native: this.#native as unknown as { _client: object, name: string, _isConnected: boolean } }
   }
 
   /** librdkafka's words for an error code from a batch. */

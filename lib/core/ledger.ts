@@ -35,11 +35,10 @@ export class Ledger {
 
   /** A record handed to librdkafka. */
   produced (r: EncodedRecord): void {
-    this.counters.produced++
-    this.counters.bytesProduced += r.value.length
+    this.producedMany(1, r.value.length)
   }
 
-  /** Records handed to librdkafka by the native line path, with their value bytes. */
+  /** Records handed to librdkafka (the native line path: many in one call), with their value bytes. */
   producedMany (records: number, bytes: number): void {
     this.counters.produced += records
     this.counters.bytesProduced += bytes

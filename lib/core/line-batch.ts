@@ -30,7 +30,8 @@ export class LineBatch {
   /** Is `line` one non-empty line this batch can keep? (Else it goes the JS encoder's way.) */
   static fits (line: string | Buffer): boolean {
     const nl = typeof line === 'string' ? line.indexOf(NEWLINE_TEXT) : line.indexOf(NEWLINE)
-    return line.length > 1 ? nl < 0 || nl === line.length - 1 : line.length === 1 && nl < 0
+    // no newline and not empty, or one newline at the end after some text
+    return nl < 0 ? line.length > 0 : nl > 0 && nl === line.length - 1
   }
 
   /** Would one more line of this size go over the bounds? */

@@ -109,7 +109,7 @@ export class Sender {
   sendLines (plan: NativeLinePlan, data: Buffer, start: number, end: number): LinesResult {
     // what waits in the buffer goes first; not while a full queue's retry is due (it would refuse them again)
     if (this.native && this.buffer.length > 0 && this.conn.ready && !this.closed && this.#retryTimer === undefined) this.drain()
-    if (!this.native || !this.conn.ready || this.closing || this.buffer.length > 0) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
+    if (!this.takesLines) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
     const r = this.conn.produceLines(this.#clientId, plan, data, start, end)
     this.ledger.producedMany(r.records, r.bytes)
     return r

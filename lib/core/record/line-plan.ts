@@ -1,5 +1,5 @@
-import { hostname } from 'node:os'
 import type { ResolvedOptions } from '../config/options'
+import { HOST, TOPIC_RE } from './record'
 
 /**
  * What the native line path (native/lines.cc) needs to turn a pino line into the record
@@ -25,9 +25,6 @@ export const LINE_KEY = Object.freeze({ none: 0, constant: 1, field: 2 })
 
 /** Per-record headers the native path makes (bits of LinePlan.flags). */
 export const LINE_HEADER = Object.freeze({ 'content-type': 1, 'log-id': 2, level: 4, traceparent: 8 })
-
-const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/
-const HOST = hostname()
 
 /**
  * The plan for these options, or undefined when the native line path cannot give what

@@ -32,8 +32,10 @@ const CONTENT_JSON = Object.freeze({ 'content-type': 'application/json' })
 const CONTENT_TEXT = Object.freeze({ 'content-type': 'text/plain' })
 const LEVEL_HEADERS: Record<string, Readonly<Record<string, string>>> = Object.fromEntries(
   ['trace', 'debug', 'info', 'http', 'verbose', 'warn', 'error', 'fatal', 'silly'].map((l) => [l, Object.freeze({ level: l })]))
-const HOST = hostname()
-const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/
+/** The key under `key: 'hostname'`. */
+export const HOST = hostname()
+/** A valid Kafka topic name. */
+export const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/
 const PLACEHOLDER = /\{([^}]+)\}/g
 
 /** Read a dotted path such as `req.id` from parsed fields. */
