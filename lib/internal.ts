@@ -11,5 +11,9 @@ export { bounded } from './core/bounded'
 export { drainedOrGone } from './core/drained'
 export { loadRdkafka } from './core/native'
 export { Spool, spoolOwner } from './core/spool/store'
-export { drainSpool } from './core/spool/drain'
+// loaded when called: it brings the whole producer, which a pino worker thread (that loads
+// the adapters, and so this file) never uses
+export const drainSpool: typeof import('./core/spool/drain').drainSpool = async (options, o) =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  await (require('./core/spool/drain') as typeof import('./core/spool/drain')).drainSpool(options, o)
 export { checkFeatures, featuresNeeded } from './core/features'

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { KafkaLogProducer, type ConfigError, type FlushResult, type KafkaLogOptions } from '../index'
+import type { KafkaLogProducer, ConfigError, FlushResult, KafkaLogOptions } from '../index'
 import { reportUnheard } from '../internal'
 import { pinoConfigLabels, type PinoConfigMessage } from './pino-config'
 
@@ -24,7 +24,7 @@ export class KafkaDestination extends EventEmitter {
 
   constructor (options: KafkaLogOptions) {
     super()
-    this.producer = new KafkaLogProducer(options)
+    this.producer = new (core().KafkaLogProducer)(options)
     this.producer.on('drain', () => this.emit('drain'))
     // a listener may come and go: look at emit time, never throw into the app
     this.producer.on('error', (err: Error) => {
@@ -85,4 +85,13 @@ export class KafkaDestination extends EventEmitter {
 /** Create a main-thread destination: `pino(opts, kafkaDestination({ brokers, topic }))`. */
 export function kafkaDestination (options: KafkaLogOptions): KafkaDestination {
   return new KafkaDestination(options)
+}
+
+/**
+ * The core, loaded when a destination is made: `kafka-log-transport/pino` is also what a
+ * pino worker thread loads for the worker target, which never makes a producer there.
+ */
+function core (): typeof import('../index') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../index') as typeof import('../index')
 }
