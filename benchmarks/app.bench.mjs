@@ -7,7 +7,8 @@
 //  2. Shipping CPU per line: utils/pino-app.mjs logs N lines through each wiring; the whole
 //     process tree's user+sys CPU (app, worker thread, producer process, kcat; read with the
 //     shell's `times`) minus the same app logging to /dev/null, divided by N; beside kcat -P -l
-//     producing N lines from a file alone.
+//     producing N lines from a file alone. Then the same for the two Kafka wirings with fewer
+//     per-record headers (logHeaders ['level'], and none): what the headers cost.
 //   node benchmarks/app.bench.mjs [--quick] [--rounds 2] [--seconds 8] [--lines 300000]
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
@@ -26,6 +27,9 @@ const ROUNDS = Number(args.rounds ?? (args.quick ? 1 : 2))
 const SECONDS = Number(args.seconds ?? (args.quick ? 1 : 8))
 const LINES = Number(args.lines ?? (args.quick ? 20000 : 300000))
 const WIRINGS = ['devnull', 'stdout', 'worker', 'destination']
+// CPU only: the Kafka wirings with a leaner logHeaders (the default sends all four)
+const HEADER_SETS = { level: "['level']", none: 'false' }
+const LEAN = ['worker', 'destination'].flatMap((w) => Object.keys(HEADER_SETS).map((h) => `${w}:${h}`))
 const LABEL = { devnull: 'pino → /dev/null', stdout: 'pino → stdout, piped into kcat -P', worker: 'worker target', destination: 'kafkaDestination()', kcat: 'kcat -P -l (alone)' }
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 // the middle value; with an even count, the mean of the two middle ones
@@ -117,7 +121,8 @@ function treeCpu (command) {
   return Number(um) * 60 + Number(us) + Number(sm) * 60 + Number(ss)
 }
 
-async function cpuRound (wiring, brokers, round, files) {
+async function cpuRound (variant, brokers, round, files) {
+  const [wiring, headers = ''] = variant.split(':')
   const topic = await createTopic(`bench-app-cpu-${wiring}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
   const q = (s) => `'${s}'`
   const app = `${q(process.execPath)} ${q(path.join(here, 'utils', 'pino-app.mjs'))}`
@@ -125,16 +130,16 @@ async function cpuRound (wiring, brokers, round, files) {
   const command = {
     devnull: `${app} devnull ${brokers} ${topic} ${LINES} >/dev/null`,
     stdout: `${app} stdout ${brokers} ${topic} ${LINES} 2>/dev/null | ${kcat}`,
-    worker: `${app} worker ${brokers} ${topic} ${LINES} >/dev/null`,
-    destination: `${app} destination ${brokers} ${topic} ${LINES} >/dev/null`,
+    worker: `${app} worker ${brokers} ${topic} ${LINES} ${headers} >/dev/null`,
+    destination: `${app} destination ${brokers} ${topic} ${LINES} ${headers} >/dev/null`,
     kcat: `${kcat} -l ${q(files.plain)}`
   }[wiring]
   const cpuS = treeCpu(command)
   // the worker and destination apps log one warm-up line first (they connect before timing)
   const expected = LINES + (wiring === 'worker' || wiring === 'destination' ? 1 : 0)
   const inTopic = wiring === 'devnull' ? undefined : await settledCount(topic, expected, brokers)
-  log(`cpu round ${round} ${wiring}: ${cpuS.toFixed(2)} s for ${LINES} lines${inTopic === undefined ? '' : `, ${inTopic} in Kafka`}`)
-  return { wiring, round, cpuS, inTopic, lost: inTopic === undefined ? 0 : expected - inTopic }
+  log(`cpu round ${round} ${variant}: ${cpuS.toFixed(2)} s for ${LINES} lines${inTopic === undefined ? '' : `, ${inTopic} in Kafka`}`)
+  return { wiring: variant, round, cpuS, inTopic, lost: inTopic === undefined ? 0 : expected - inTopic }
 }
 
 let broker
@@ -147,7 +152,7 @@ try {
     for (const wiring of WIRINGS) results.http.push(await httpRound(wiring, brokers, round))
   }
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const wiring of [...WIRINGS, 'kcat']) results.cpu.push(await cpuRound(wiring, brokers, round, files))
+    for (const variant of [...WIRINGS, 'kcat', ...LEAN]) results.cpu.push(await cpuRound(variant, brokers, round, files))
   }
 } finally {
   await broker?.stop()
@@ -182,8 +187,17 @@ function summarize ({ http, cpu }) {
       shipToKcat: w === 'devnull' ? undefined : shipUs / kcatUs
     }
   })
+  const shipOf = (v) => {
+    const us = (median(by(cpu, v, (r) => r.cpuS)) - baseCpu) / LINES * 1e6
+    return { usPerLine: us, toKcat: us / kcatUs }
+  }
+  const headerSets = ['worker', 'destination'].map((w) => ({
+    wiring: w,
+    all: shipOf(w),
+    ...Object.fromEntries(Object.keys(HEADER_SETS).map((h) => [h, shipOf(`${w}:${h}`)]))
+  }))
   const lost = [...http, ...cpu].reduce((a, r) => a + r.lost, 0)
-  return { date: results.date, rounds: ROUNDS, seconds: SECONDS, lines: LINES, kcatUsPerLine: kcatUs, rows, lost }
+  return { date: results.date, rounds: ROUNDS, seconds: SECONDS, lines: LINES, kcatUsPerLine: kcatUs, rows, headerSets, lost }
 }
 
 function report (s) {
@@ -196,6 +210,9 @@ function report (s) {
     `Fastify + pino, request logging on, a route that logs once (3 lines per request); autocannon, 50 connections, ${SECONDS} s per round after a 1 s warm-up. Shipping CPU: the whole process tree's user+sys CPU while a pino app logs ${LINES.toLocaleString('en')} lines through the wiring, minus the same app logging to /dev/null, per line; kcat -P -l alone on the same number of lines: ${f(s.kcatUsPerLine)} µs per line.`, '',
     '| wiring | req/s (median) | × /dev/null (per round) | p99 ms | lines (all counted in Kafka) | shipping CPU µs/line | × kcat alone |', '|---|---|---|---|---|---|---|',
     ...table, '',
+    `Shipping CPU per line (× kcat alone) by the per-record headers sent (\`logHeaders\`; the default sends all four: \`content-type\`, \`log-id\`, \`level\`, and \`traceparent\` where a line has trace fields):`, '',
+    `| wiring | all (default) | ${Object.values(HEADER_SETS).map((h) => `\`${h}\``).join(' | ')} |`, `|---|---|${Object.keys(HEADER_SETS).map(() => '---|').join('')}`,
+    ...s.headerSets.map((r) => `| ${LABEL[r.wiring]} | ${[r.all, ...Object.keys(HEADER_SETS).map((h) => r[h])].map((c) => `${f(c.usPerLine, 1)} µs (${f(c.toKcat)})`).join(' | ')} |`), '',
     `Lines lost: ${s.lost}.`
   ], { ...results, summary: s, machine: info })
 }
