@@ -9,7 +9,9 @@
 //     shell's `times`) minus the same app logging to /dev/null, divided by N; beside kcat -P -l
 //     producing N lines from a file alone. Then the same for the two Kafka wirings with fewer
 //     per-record headers (logHeaders ['level'], and none): what the headers cost.
-//   node benchmarks/app.bench.mjs [--quick] [--rounds 2] [--seconds 8] [--lines 300000]
+//   node benchmarks/app.bench.mjs [--quick] [--rounds 2] [--cpu-rounds 5] [--seconds 8] [--lines 300000]
+// (the CPU figures are the median of --cpu-rounds interleaved rounds: a difference of two
+// whole-tree figures, it swings with the machine's load more than req/s ratios do)
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import path from 'node:path'
@@ -22,8 +24,9 @@ import { ensureLines } from './utils/lines.mjs'
 import { machineInfo, writeResults } from './utils/results.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' }, lines: { type: 'string' } } })
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, 'cpu-rounds': { type: 'string' }, seconds: { type: 'string' }, lines: { type: 'string' } } })
 const ROUNDS = Number(args.rounds ?? (args.quick ? 1 : 2))
+const CPU_ROUNDS = Number(args['cpu-rounds'] ?? (args.quick ? 1 : 5))
 const SECONDS = Number(args.seconds ?? (args.quick ? 1 : 8))
 const LINES = Number(args.lines ?? (args.quick ? 20000 : 300000))
 const WIRINGS = ['devnull', 'stdout', 'worker', 'destination']
@@ -143,7 +146,7 @@ async function cpuRound (variant, brokers, round, files) {
 }
 
 let broker
-const results = { date: new Date().toISOString(), rounds: ROUNDS, seconds: SECONDS, lines: LINES, http: [], cpu: [] }
+const results = { date: new Date().toISOString(), rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, http: [], cpu: [] }
 try {
   broker = await benchBroker(log)
   const brokers = broker.brokers
@@ -151,7 +154,7 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const wiring of WIRINGS) results.http.push(await httpRound(wiring, brokers, round))
   }
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= CPU_ROUNDS; round++) {
     for (const variant of [...WIRINGS, 'kcat', ...LEAN]) results.cpu.push(await cpuRound(variant, brokers, round, files))
   }
 } finally {
@@ -197,7 +200,7 @@ function summarize ({ http, cpu }) {
     ...Object.fromEntries(Object.keys(HEADER_SETS).map((h) => [h, shipOf(`${w}:${h}`)]))
   }))
   const lost = [...http, ...cpu].reduce((a, r) => a + r.lost, 0)
-  return { date: results.date, rounds: ROUNDS, seconds: SECONDS, lines: LINES, kcatUsPerLine: kcatUs, rows, headerSets, lost }
+  return { date: results.date, rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, kcatUsPerLine: kcatUs, rows, headerSets, lost }
 }
 
 function report (s) {
@@ -206,8 +209,8 @@ function report (s) {
   const table = s.rows.map((r) => `| ${LABEL[r.wiring]} | ${Math.round(r.reqPerS).toLocaleString('en')} | ${f(r.ratio)} (${r.ratios.map((x) => f(x)).join(', ')}) | ${r.p99Ms} | ${r.lines.toLocaleString('en')} | ${r.wiring === 'devnull' ? '-' : f(r.shipUsPerLine, 1)} | ${f(r.shipToKcat)} |`)
   writeResults('app', [
     '# The cost to a real app', '',
-    `${s.date}; ${ROUNDS} round(s); ${info.cpus} cores (${info.cpu}), ${info.memGiB} GiB, Node ${info.node}, pino ${info.pino}, librdkafka ${info.librdkafka}. Produced by \`npm run bench:app\`.`, '',
-    `Fastify + pino, request logging on, a route that logs once (3 lines per request); autocannon, 50 connections, ${SECONDS} s per round after a 1 s warm-up. Shipping CPU: the whole process tree's user+sys CPU while a pino app logs ${LINES.toLocaleString('en')} lines through the wiring, minus the same app logging to /dev/null, per line; kcat -P -l alone on the same number of lines: ${f(s.kcatUsPerLine)} µs per line.`, '',
+    `${s.date}; ${ROUNDS} HTTP round(s), ${CPU_ROUNDS} CPU round(s); ${info.cpus} cores (${info.cpu}), ${info.memGiB} GiB, Node ${info.node}, pino ${info.pino}, librdkafka ${info.librdkafka}. Produced by \`npm run bench:app\`.`, '',
+    `Fastify + pino, request logging on, a route that logs once (3 lines per request); autocannon, 50 connections, ${SECONDS} s per round after a 1 s warm-up. Shipping CPU: the whole process tree's user+sys CPU while a pino app logs ${LINES.toLocaleString('en')} lines through the wiring, minus the same app logging to /dev/null, per line (medians of the CPU rounds); kcat -P -l alone on the same number of lines: ${f(s.kcatUsPerLine)} µs per line.`, '',
     '| wiring | req/s (median) | × /dev/null (per round) | p99 ms | lines (all counted in Kafka) | shipping CPU µs/line | × kcat alone |', '|---|---|---|---|---|---|---|',
     ...table, '',
     `Shipping CPU per line (× kcat alone) by the per-record headers sent (\`logHeaders\`; the default sends all four: \`content-type\`, \`log-id\`, \`level\`, and \`traceparent\` where a line has trace fields):`, '',
