@@ -27,12 +27,22 @@ function hasKcat () {
   return spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0
 }
 
+// jemalloc, where the system has it (Debian: libjemalloc2): librdkafka allocates each
+// record's headers on the writing thread and frees them on its broker thread, which
+// glibc's allocator pays for with arena locks
+const JEMALLOC = { LD_PRELOAD: 'libjemalloc.so.2' }
+function hasJemalloc () {
+  const r = spawnSync(process.execPath, ['-e', "process.stdout.write(require('fs').readFileSync('/proc/self/maps', 'utf8').includes('jemalloc') ? 'yes' : 'no')"], { encoding: 'utf8', env: { ...process.env, ...JEMALLOC } })
+  return r.stdout === 'yes'
+}
+
 const contenders = {
   kcat: (brokers, topic, files) => ['kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-X', 'acks=all', '-X', 'compression.codec=lz4',
     '-X', 'enable.idempotence=true', '-X', 'partitioner=murmur2_random', '-l', files.keyed]],
   core: (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain]],
   // the same without per-record headers: node-rdkafka's produce() pays ~0.5-0.7 µs per header
   'core-no-headers': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain, 'reqId', 'no-headers']],
+  'core-jemalloc': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain], JEMALLOC],
   // how users write a KafkaJS log transport: one send() per line; and batches of 1,000
   'kafkajs-per-send': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'kafkajs-producer.mjs'), brokers, topic, files.kafkajs, 'per-send']],
   'kafkajs-batched': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'kafkajs-producer.mjs'), brokers, topic, files.plain, 'batched']]
@@ -55,14 +65,15 @@ try {
     return text.length - n
   }
   const valueBytes = { [LINES]: bytes(LINES), [KAFKAJS_LINES]: bytes(KAFKAJS_LINES) }
-  const names = Object.keys(contenders).filter((n) => n !== 'kcat' || hasKcat())
+  const names = Object.keys(contenders).filter((n) => (n !== 'kcat' || hasKcat()) && (n !== 'core-jemalloc' || hasJemalloc()))
   if (!names.includes('kcat')) log('kcat is not installed (apt-get install kcat): running without the reference')
+  if (!names.includes('core-jemalloc')) log('jemalloc is not installed (apt-get install libjemalloc2): running without core-jemalloc')
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of names) {
       const topic = await createTopic(`bench-${name}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
-      const [cmd, argv] = contenders[name](brokers, topic, files)
+      const [cmd, argv, env] = contenders[name](brokers, topic, files)
       const t0 = performance.now()
-      const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+      const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } })
       const seconds = (performance.now() - t0) / 1000
       if (r.status !== 0) throw new Error(`${name} failed (${r.status ?? r.signal}): ${r.stderr}`)
       let inTopic = await countRecords(topic, { bootstrap: brokers })
@@ -97,7 +108,8 @@ try {
       '# Core throughput beside kcat and KafkaJS', '',
       `${results.date}; ${ROUNDS} interleaved rounds; ${m.cpus} cores (${m.cpu}), Node ${m.node}, librdkafka ${m.librdkafka}, KafkaJS ${m.kafkajs}.`,
       'Whole-process wall time (the process reads its line file, connects, sends, waits for the last acknowledgement, exits); every run counted in its topic.',
-      'MB/s: record values only. × kcat: by rate. KafkaJS sends without compression (its lz4 needs a separate codec package); the others use lz4.', '',
+      'MB/s: record values only. × kcat: by rate. KafkaJS sends without compression (its lz4 needs a separate codec package); the others use lz4.',
+      'core: the default per-record headers (content-type, log-id, level); core-no-headers: `logHeaders: false`; core-jemalloc: core with jemalloc preloaded (`LD_PRELOAD=libjemalloc.so.2`).', '',
       '| contender | lines | median s | range s | msgs/s | MB/s | × kcat |', '|---|---|---|---|---|---|---|', ...rows, '',
       '**pino-kafka** (the npm package, a pino transport over node-rdkafka 2.x) is not in the table: see the Reading below.', ''], results)
   }
