@@ -9,6 +9,8 @@ const SPLAT = Symbol.for('splat')
 // winston's exception and rejection handlers call process.exit(1) 3000 ms after logging
 // the fatal record: flush within less than that, so the record is acknowledged first.
 const FATAL_FLUSH_MS = 2500
+// an end() that waits for the lines a logger still holds looks again this often (and at each drain)
+const END_RECHECK_MS = 20
 
 type Info = Record<string | symbol, unknown>
 type Callback = (err?: Error | null) => void
@@ -165,6 +167,34 @@ export class KafkaTransport extends TransportStream {
     return this.#closing
   }
 
+  /**
+   * winston's Logger._final ends each transport once the logger's own writable side is done,
+   * which can be while lines still wait in its readable buffer for this transport (held
+   * back under 'block'): they would then be written after the end, lost, and thrown at the
+   * app as 'write after end'. So an end while the logger still holds lines for us waits
+   * until they are written here (bounded by flushTimeoutMs).
+   */
+  override end (...args: unknown[]): this {
+    const parent = this.parent
+    if (this.#closeStarted || !holdsLines(parent)) return super.end(...(args as []))
+    const deadline = Date.now() + this.producer.options.flushTimeoutMs
+    const again = (): void => {
+      clearTimeout(timer)
+      this.off('drain', soon)
+      if (this.parent === parent && holdsLines(parent) && !this.#closeStarted && Date.now() < deadline) {
+        timer = setTimeout(again, END_RECHECK_MS)
+        this.once('drain', soon)
+      } else {
+        super.end(...(args as []))
+      }
+    }
+    // after 'drain' the pipe writes what the logger holds (its own 'drain' listener): look then
+    const soon = (): void => { setImmediate(again) }
+    let timer = setTimeout(again, END_RECHECK_MS)
+    this.once('drain', soon)
+    return this
+  }
+
   /** Called by the stream once every pending write went through log(): flush before 'finish'. */
   override _final (callback: Callback): void {
     this.#final.resolve(undefined)
@@ -262,4 +292,9 @@ export class KafkaTransport extends TransportStream {
       process.emitWarning(err.message, { code: (err as { code?: string }).code ?? 'KLT_WINSTON' })
     }
   }
+}
+
+/** Does a piping logger still hold lines in its readable buffer (not yet written to us)? */
+function holdsLines (parent: unknown): boolean {
+  return ((parent as { readableLength?: number } | null | undefined)?.readableLength ?? 0) > 0
 }

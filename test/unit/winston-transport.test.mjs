@@ -255,3 +255,26 @@ t.test('core errors become warn events, or a process warning when nobody listens
   await new Promise((resolve) => setImmediate(resolve))
   t.same(warnings, ['KLT_CONNECT_TIMEOUT'])
 })
+
+t.test("logger.end() while 'block' holds lines back: winston ends its transports early, the lines still in the logger are written first", async (t) => {
+  // winston's Logger._final ends each transport once its own writable side is done, which
+  // can be while lines still wait in its readable buffer for a transport that holds back
+  const tr = new FakeTransport({ ...ok, overflow: 'block' })
+  const N = 200
+  let room = false
+  tr.producer.accept = (n) => room || n < N - 20 // held near the end: the last lines wait in the logger
+  const logger = winston.createLogger({ transports: [tr] })
+  const errors = []
+  tr.on('error', (e) => errors.push(e))
+  logger.on('error', (e) => errors.push(e))
+  for (let i = 0; i < N; i++) logger.info(`line ${i}`)
+  const finished = new Promise((resolve) => logger.once('finish', resolve))
+  logger.end()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  room = true
+  tr.producer.emit('drain')
+  await finished
+  t.same(errors, [], 'no write after end')
+  t.equal(tr.producer.written.length, N, 'every line reached the producer')
+  t.same(tr.producer.written.map((w) => /line (\d+)/.exec(typeof w === 'string' ? w : w.message)[1]).map(Number), Array.from({ length: N }, (_, i) => i), 'in order')
+})
