@@ -133,13 +133,29 @@ export class KafkaNode {
     this.pid = child.pid
   }
 
+  /**
+   * Is our JVM alive? A JVM this object spawned is judged by its exit event: until Node has
+   * reaped it its pid cannot be reused, and /proc/<pid>/cmdline can read empty for a moment
+   * while exec is still loading java (that once failed a start-up as "exited"). Otherwise
+   * (a pid from another process) by the pid and its command line.
+   */
   isRunning () {
-    return this.pid !== undefined && ownsPid(this.pid, this.configFile)
+    if (this.pid === undefined) return false
+    if (this.child && this.child.pid === this.pid) return this.child.exitCode === null && this.child.signalCode === null
+    return ownsPid(this.pid, this.configFile)
   }
 
   /** Send a signal to our JVM only (e.g. SIGKILL for fault tests, SIGSTOP to freeze it). */
   signal (sig) {
-    if (this.pid !== undefined && ownsPid(this.pid, this.configFile)) process.kill(this.pid, sig)
+    if (this.isRunning()) process.kill(/** @type {number} */ (this.pid), sig)
+  }
+
+  /** How the JVM ended, when this object spawned it and it has. */
+  exitText () {
+    const c = this.child
+    if (!c || c.pid !== this.pid) return ''
+    if (c.signalCode !== null) return ` (killed by ${c.signalCode})`
+    return c.exitCode !== null ? ` (exit code ${c.exitCode})` : ''
   }
 
   /** Wait for our JVM to exit; true when it did within `timeoutMs`. */
@@ -184,7 +200,7 @@ export class KafkaNode {
     let last = 'no answer yet'
     while (Date.now() < deadline) {
       if (!this.isRunning()) {
-        throw new Error(`Kafka node ${this.nodeId} (${this.address}) exited during start-up.\n${this.logTail()}`)
+        throw new Error(`Kafka node ${this.nodeId} (${this.address}) exited during start-up${this.exitText()}.\n${this.logTail()}`)
       }
       try {
         const brokers = await fetchBrokers(this.address, 1000)
