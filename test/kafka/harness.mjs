@@ -77,6 +77,23 @@ function prepare ({ log }) {
 }
 
 /**
+ * Start `node` and wait until it answers. A JVM that exits during start-up without a word
+ * (seen once in CI: no log line, no exit text) is started once more, and says so on stderr;
+ * a second exit, or no answer within `timeoutMs`, fails with the broker's log tail.
+ */
+async function startRetryingOnce (node, { detached, timeoutMs }) {
+  node.start({ detached })
+  try {
+    await node.waitReady({ expectBrokers: 1, timeoutMs })
+  } catch (err) {
+    if (node.isRunning()) throw err
+    process.stderr.write(`[kafka] ${err instanceof Error ? err.message.split('\n')[0] : err}; starting it once more\n`)
+    node.start({ detached })
+    await node.waitReady({ expectBrokers: 1, timeoutMs })
+  }
+}
+
+/**
  * Start one combined broker+controller on 127.0.0.1:`port`.
  * @param {{ port?: number, detached?: boolean, log?: (m: string) => void, keepData?: boolean, timeoutMs?: number, properties?: object }} [o]
  */
@@ -103,8 +120,7 @@ export async function startSingle ({ port = SINGLE_PORT, detached = false, log =
   const kafka = new LocalKafka({ root, nodes: [node], keepData })
   try {
     node.format(newClusterId(), { standalone: true, extraArgs: formatArgs })
-    node.start({ detached })
-    await node.waitReady({ expectBrokers: 1, timeoutMs })
+    await startRetryingOnce(node, { detached, timeoutMs })
   } catch (err) {
     await kafka.stop()
     throw err
