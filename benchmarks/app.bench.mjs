@@ -8,7 +8,9 @@
 //     process tree's user+sys CPU (app, worker thread, producer process, kcat; read with the
 //     shell's `times`) minus the same app logging to /dev/null, divided by N; beside kcat -P -l
 //     producing N lines from a file alone. Then the same for the two Kafka wirings with fewer
-//     per-record headers (logHeaders ['level'], and none): what the headers cost.
+//     per-record headers (logHeaders without content-type, ['level'], and none): what the
+//     headers cost. And each wiring once more logging a single line: what it costs to start,
+//     so the per-line figure splits into start-up CPU (paid once) and CPU per line after it.
 //   node benchmarks/app.bench.mjs [--quick] [--rounds 2] [--cpu-rounds 5] [--seconds 8] [--lines 300000]
 // (the CPU figures are the median of --cpu-rounds interleaved rounds: a difference of two
 // whole-tree figures, it swings with the machine's load more than req/s ratios do)
@@ -31,8 +33,12 @@ const SECONDS = Number(args.seconds ?? (args.quick ? 1 : 8))
 const LINES = Number(args.lines ?? (args.quick ? 20000 : 300000))
 const WIRINGS = ['devnull', 'stdout', 'worker', 'destination']
 // CPU only: the Kafka wirings with a leaner logHeaders (the default sends all four)
-const HEADER_SETS = { level: "['level']", none: 'false' }
+const HEADER_SETS = { 'log-id,level,traceparent': "['log-id', 'level', 'traceparent']", level: "['level']", none: 'false' }
+// what logHeaders: true sends on a pino line without trace fields
+const DEFAULT_HEADERS = '`content-type`, `log-id`, `level`'
 const LEAN = ['worker', 'destination'].flatMap((w) => Object.keys(HEADER_SETS).map((h) => `${w}:${h}`))
+// CPU only, one line logged: start-up (the wiring's, and kcat's, fixed cost)
+const STARTUP = ['devnull', 'worker', 'destination', 'kcat'].map((w) => `${w}@1`)
 const LABEL = { devnull: 'pino → /dev/null', stdout: 'pino → stdout, piped into kcat -P', worker: 'worker target', destination: 'kafkaDestination()', kcat: 'kcat -P -l (alone)' }
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 // the middle value; with an even count, the mean of the two middle ones
@@ -124,24 +130,27 @@ function treeCpu (command) {
   return Number(um) * 60 + Number(us) + Number(sm) * 60 + Number(ss)
 }
 
-async function cpuRound (variant, brokers, round, files) {
-  const [wiring, headers = ''] = variant.split(':')
+async function cpuRound (variant, brokers, round, files, startFiles) {
+  const [name, at] = variant.split('@')
+  const [wiring, headers = ''] = name.split(':')
+  const lines = at === undefined ? LINES : Number(at)
+  const input = at === undefined ? files : startFiles
   const topic = await createTopic(`bench-app-cpu-${wiring}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
   const q = (s) => `'${s}'`
   const app = `${q(process.execPath)} ${q(path.join(here, 'utils', 'pino-app.mjs'))}`
   const kcat = `kcat ${kcatArgs(brokers, topic).map(q).join(' ')}`
   const command = {
-    devnull: `${app} devnull ${brokers} ${topic} ${LINES} >/dev/null`,
-    stdout: `${app} stdout ${brokers} ${topic} ${LINES} 2>/dev/null | ${kcat}`,
-    worker: `${app} worker ${brokers} ${topic} ${LINES} ${headers} >/dev/null`,
-    destination: `${app} destination ${brokers} ${topic} ${LINES} ${headers} >/dev/null`,
-    kcat: `${kcat} -l ${q(files.plain)}`
+    devnull: `${app} devnull ${brokers} ${topic} ${lines} >/dev/null`,
+    stdout: `${app} stdout ${brokers} ${topic} ${lines} 2>/dev/null | ${kcat}`,
+    worker: `${app} worker ${brokers} ${topic} ${lines} ${headers} >/dev/null`,
+    destination: `${app} destination ${brokers} ${topic} ${lines} ${headers} >/dev/null`,
+    kcat: `${kcat} -l ${q(input.plain)}`
   }[wiring]
   const cpuS = treeCpu(command)
   // the worker and destination apps log one warm-up line first (they connect before timing)
-  const expected = LINES + (wiring === 'worker' || wiring === 'destination' ? 1 : 0)
+  const expected = lines + (wiring === 'worker' || wiring === 'destination' ? 1 : 0)
   const inTopic = wiring === 'devnull' ? undefined : await settledCount(topic, expected, brokers)
-  log(`cpu round ${round} ${variant}: ${cpuS.toFixed(2)} s for ${LINES} lines${inTopic === undefined ? '' : `, ${inTopic} in Kafka`}`)
+  log(`cpu round ${round} ${variant}: ${cpuS.toFixed(2)} s for ${lines} lines${inTopic === undefined ? '' : `, ${inTopic} in Kafka`}`)
   return { wiring: variant, round, cpuS, inTopic, lost: inTopic === undefined ? 0 : expected - inTopic }
 }
 
@@ -151,11 +160,12 @@ try {
   broker = await benchBroker(log)
   const brokers = broker.brokers
   const files = ensureLines(LINES)
+  const startFiles = ensureLines(1)
   for (let round = 1; round <= ROUNDS; round++) {
     for (const wiring of WIRINGS) results.http.push(await httpRound(wiring, brokers, round))
   }
   for (let round = 1; round <= CPU_ROUNDS; round++) {
-    for (const variant of [...WIRINGS, 'kcat', ...LEAN]) results.cpu.push(await cpuRound(variant, brokers, round, files))
+    for (const variant of [...WIRINGS, 'kcat', ...LEAN, ...STARTUP]) results.cpu.push(await cpuRound(variant, brokers, round, files, startFiles))
   }
 } finally {
   await broker?.stop()
@@ -199,8 +209,18 @@ function summarize ({ http, cpu }) {
     all: shipOf(w),
     ...Object.fromEntries(Object.keys(HEADER_SETS).map((h) => [h, shipOf(`${w}:${h}`)]))
   }))
+  // start-up: a one-line run less the one-line /dev/null app (kcat: its own one-line run);
+  // per line after it: the rest of the full run, per line, against kcat's rest
+  const cpuOf = (v) => median(by(cpu, v, (r) => r.cpuS))
+  const startOf = (w) => w === 'kcat' ? cpuOf('kcat@1') : cpuOf(`${w}@1`) - cpuOf('devnull@1')
+  const kcatSteadyUs = (cpuOf('kcat') - cpuOf('kcat@1')) / LINES * 1e6
+  const steady = ['worker', 'destination', 'kcat'].map((w) => {
+    const startS = startOf(w)
+    const us = w === 'kcat' ? kcatSteadyUs : ((cpuOf(w) - cpuOf(`${w}@1`)) - (baseCpu - cpuOf('devnull@1'))) / LINES * 1e6
+    return { wiring: w, startS, usPerLine: us, toKcat: us / kcatSteadyUs }
+  })
   const lost = [...http, ...cpu].reduce((a, r) => a + r.lost, 0)
-  return { date: results.date, rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, kcatUsPerLine: kcatUs, rows, headerSets, lost }
+  return { date: results.date, rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, kcatUsPerLine: kcatUs, rows, headerSets, steady, lost }
 }
 
 function report (s) {
@@ -213,9 +233,12 @@ function report (s) {
     `Fastify + pino, request logging on, a route that logs once (3 lines per request); autocannon, 50 connections, ${SECONDS} s per round after a 1 s warm-up. Shipping CPU: the whole process tree's user+sys CPU while a pino app logs ${LINES.toLocaleString('en')} lines through the wiring, minus the same app logging to /dev/null, per line (medians of the CPU rounds); kcat -P -l alone on the same number of lines: ${f(s.kcatUsPerLine)} µs per line.`, '',
     '| wiring | req/s (median) | × /dev/null (per round) | p99 ms | lines (all counted in Kafka) | shipping CPU µs/line | × kcat alone |', '|---|---|---|---|---|---|---|',
     ...table, '',
-    `Shipping CPU per line (× kcat alone) by the per-record headers sent (\`logHeaders\`; the default sends all four: \`content-type\`, \`log-id\`, \`level\`, and \`traceparent\` where a line has trace fields):`, '',
-    `| wiring | all (default) | ${Object.values(HEADER_SETS).map((h) => `\`${h}\``).join(' | ')} |`, `|---|---|${Object.keys(HEADER_SETS).map(() => '---|').join('')}`,
+    `Shipping CPU per line (× kcat alone) by the per-record headers sent (\`logHeaders\`; \`true\`, the default, sends ${DEFAULT_HEADERS}, and \`traceparent\` where a line has trace fields):`, '',
+    `| wiring | default | ${Object.values(HEADER_SETS).map((h) => `\`${h}\``).join(' | ')} |`, `|---|---|${Object.keys(HEADER_SETS).map(() => '---|').join('')}`,
     ...s.headerSets.map((r) => `| ${LABEL[r.wiring]} | ${[r.all, ...Object.keys(HEADER_SETS).map((h) => r[h])].map((c) => `${f(c.usPerLine, 1)} µs (${f(c.toKcat)})`).join(' | ')} |`), '',
+    `Start-up and steady state: the CPU a wiring costs once (its run logging one line, less the same app logging one line to /dev/null), and per line after that (the ${LINES.toLocaleString('en')}-line figure less both one-line runs), beside kcat's own (its one-line run, and per line after it). A service that runs for hours pays the start-up once; the per-line figure is its cost from then on.`, '',
+    '| wiring | start-up CPU (s) | CPU per line after start-up (µs) | × kcat\'s |', '|---|---|---|---|',
+    ...s.steady.map((r) => `| ${LABEL[r.wiring]} | ${f(r.startS)} | ${f(r.usPerLine, 1)} | ${f(r.toKcat)} |`), '',
     `Lines lost: ${s.lost}.`
   ], { ...results, summary: s, machine: info })
 }
