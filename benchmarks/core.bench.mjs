@@ -39,10 +39,11 @@ function hasJemalloc () {
 const contenders = {
   kcat: (brokers, topic, files) => ['kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-X', 'acks=all', '-X', 'compression.codec=lz4',
     '-X', 'enable.idempotence=true', '-X', 'partitioner=murmur2_random', '-l', files.keyed]],
+  // the default options: no per-record header on these JSON lines
   core: (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain]],
-  // the same without per-record headers: node-rdkafka's produce() pays ~0.5-0.7 µs per header
-  'core-no-headers': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain, 'reqId', 'no-headers']],
-  'core-jemalloc': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain], JEMALLOC],
+  // all four per-record headers (logHeaders: true): three on these lines (no trace ids)
+  'core-all-headers': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain, 'reqId', 'all']],
+  'core-all-headers-jemalloc': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain, 'reqId', 'all'], JEMALLOC],
   // how users write a KafkaJS log transport: one send() per line; and batches of 1,000
   'kafkajs-per-send': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'kafkajs-producer.mjs'), brokers, topic, files.kafkajs, 'per-send']],
   'kafkajs-batched': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'kafkajs-producer.mjs'), brokers, topic, files.plain, 'batched']]
@@ -65,9 +66,9 @@ try {
     return text.length - n
   }
   const valueBytes = { [LINES]: bytes(LINES), [KAFKAJS_LINES]: bytes(KAFKAJS_LINES) }
-  const names = Object.keys(contenders).filter((n) => (n !== 'kcat' || hasKcat()) && (n !== 'core-jemalloc' || hasJemalloc()))
+  const names = Object.keys(contenders).filter((n) => (n !== 'kcat' || hasKcat()) && (!n.endsWith('-jemalloc') || hasJemalloc()))
   if (!names.includes('kcat')) log('kcat is not installed (apt-get install kcat): running without the reference')
-  if (!names.includes('core-jemalloc')) log('jemalloc is not installed (apt-get install libjemalloc2): running without core-jemalloc')
+  if (!names.includes('core-all-headers-jemalloc')) log('jemalloc is not installed (apt-get install libjemalloc2): running without core-all-headers-jemalloc')
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of names) {
       const topic = await createTopic(`bench-${name}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
@@ -109,7 +110,7 @@ try {
       `${results.date}; ${ROUNDS} interleaved rounds; ${m.cpus} cores (${m.cpu}), Node ${m.node}, librdkafka ${m.librdkafka}, KafkaJS ${m.kafkajs}.`,
       'Whole-process wall time (the process reads its line file, connects, sends, waits for the last acknowledgement, exits); every run counted in its topic.',
       'MB/s: record values only. × kcat: by rate. KafkaJS sends without compression (its lz4 needs a separate codec package); the others use lz4.',
-      'core: the default per-record headers (content-type, log-id, level); core-no-headers: `logHeaders: false`; core-jemalloc: core with jemalloc preloaded (`LD_PRELOAD=libjemalloc.so.2`).', '',
+      'core: the default options (no per-record header on a JSON line); core-all-headers: `logHeaders: true` (content-type, log-id, level on these lines); core-all-headers-jemalloc: the same with jemalloc preloaded (`LD_PRELOAD=libjemalloc.so.2`).', '',
       '| contender | lines | median s | range s | msgs/s | MB/s | × kcat |', '|---|---|---|---|---|---|---|', ...rows, '',
       '**pino-kafka** (the npm package, a pino transport over node-rdkafka 2.x) is not in the table: see the Reading below.', ''], results)
   }

@@ -1,12 +1,15 @@
 // One contender process: read the line file, write every line through KafkaLogProducer,
 // close (all acknowledged). Prints JSON with in-process timings and counts.
-//   node core-producer.mjs <brokers> <topic> <file> [key] [headers|no-headers|name,name,...]
+//   node core-producer.mjs <brokers> <topic> <file> [key] [default|all|none|name,name,...]
+// (the logHeaders option: left out, true, false, or a list)
 import fs from 'node:fs'
 import { KafkaLogProducer } from 'kafka-log-transport'
 
-const [brokers, topic, file, key = 'reqId', headers = 'headers'] = process.argv.slice(2)
+const [brokers, topic, file, key = 'reqId', headers = 'default'] = process.argv.slice(2)
 const data = fs.readFileSync(file)
-const producer = new KafkaLogProducer({ brokers, topic, key, maxBufferMessages: 200000, exitHook: false, logHeaders: headers === 'headers' ? true : headers === 'no-headers' ? false : headers.split(',') })
+const options = { brokers, topic, key, maxBufferMessages: 200000, exitHook: false }
+if (headers !== 'default') options.logHeaders = headers === 'all' ? true : headers === 'none' ? false : headers.split(',')
+const producer = new KafkaLogProducer(options)
 await producer.connect()
 const t0 = performance.now()
 let n = 0

@@ -28,7 +28,7 @@ t.test('broker killed and restarted in the middle of 100,000 logs: 0 lost, 0 dup
   const node = kafka.nodes[0]
   const bootstrap = kafka.brokers
   const topic = await createTopic(uniqueTopic('klt-restart'), { partitions: 3, bootstrap })
-  const producer = new KafkaLogProducer({ brokers: bootstrap, topic, key: 'k' })
+  const producer = new KafkaLogProducer({ brokers: bootstrap, topic, key: 'k', logHeaders: ['log-id'] })
   t.teardown(() => producer.close())
   const N = 100000
   let seq = 0

@@ -118,7 +118,7 @@ t.test('oversized records: truncated with a marker (valid JSON) or dropped, alwa
 
 t.test('records carrying trace ids get a W3C traceparent header', async (t) => {
   const topic = await createTopic(uniqueTopic())
-  const producer = new KafkaLogProducer({ brokers: brokers(), topic })
+  const producer = new KafkaLogProducer({ brokers: brokers(), topic, logHeaders: ['traceparent'] })
   producer.write('{"level":30,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","msg":"traced"}')
   producer.write({ level: 30, traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', msg: 'camel' })
   producer.write({ level: 30, msg: 'untraced' })
@@ -128,23 +128,28 @@ t.test('records carrying trace ids get a W3C traceparent header', async (t) => {
   t.same(tp, ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'])
 })
 
-t.test('logHeaders: all by default, none, or the chosen few, as Kafka stores them', async (t) => {
+t.test('logHeaders: by default only where the value cannot tell, all, none, or the chosen few, as Kafka stores them', async (t) => {
   const line = '{"level":50,"time":1700000000000,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","msg":"m"}'
+  const text = 'error: disk full'
   const cases = [
-    [undefined, ['content-type', 'log-id', 'level', 'traceparent']],
-    [false, []],
-    [['traceparent', 'level'], ['level', 'traceparent']],
-    [['log-id'], ['log-id']]
+    [undefined, line, []],
+    [undefined, text, ['content-type', 'level']],
+    [true, line, ['content-type', 'log-id', 'level', 'traceparent']],
+    [false, text, []],
+    [['traceparent', 'level'], line, ['level', 'traceparent']],
+    [['log-id'], line, ['log-id']]
   ]
-  for (const [logHeaders, names] of cases) {
+  for (const [logHeaders, value, names] of cases) {
     const topic = await createTopic(uniqueTopic())
     const producer = new KafkaLogProducer({ brokers: brokers(), topic, logHeaders, headers: { service: 'checkout' } })
-    producer.write(line)
+    producer.write(value)
     await producer.close(15000)
     const [got] = await consumeAll(topic, 1, { settleMs: 300 })
-    t.same(Object.keys(got.headers).sort(), ['service', ...names].sort(), `logHeaders ${JSON.stringify(logHeaders)}`)
+    const what = `logHeaders ${JSON.stringify(logHeaders)}, ${value === line ? 'a JSON line' : 'a text line'}`
+    t.same(Object.keys(got.headers).sort(), ['service', ...names].sort(), what)
     if (names.includes('level')) t.equal(got.headers.level, 'error')
-    t.equal(got.value.toString(), line, 'the line itself is unchanged')
+    if (names.includes('content-type')) t.equal(got.headers['content-type'], value === line ? 'application/json' : 'text/plain', what)
+    t.equal(got.value.toString(), value, 'the line itself is unchanged')
   }
 })
 

@@ -31,7 +31,7 @@ function checkEcs (t, got, n) {
 for (const mode of ['worker', 'destination']) {
   t.test(`pino + @elastic/ecs-pino-format, ${mode}`, async (t) => {
     const topic = await createTopic(uniqueTopic(`klt-ecs-pino-${mode}`))
-    const options = { brokers: brokers(), topic }
+    const options = { brokers: brokers(), topic, logHeaders: ['level'] }
     const stream = mode === 'worker' ? pino.transport({ target: 'kafka-log-transport/pino', options }) : kafkaDestination(options)
     const logger = pino({ ...ecsPino(), level: 'debug' }, stream)
     const N = 200
@@ -43,7 +43,7 @@ for (const mode of ['worker', 'destination']) {
 
 t.test('winston + @elastic/ecs-winston-format', async (t) => {
   const topic = await createTopic(uniqueTopic('klt-ecs-winston'))
-  const transport = new KafkaTransport({ brokers: brokers(), topic })
+  const transport = new KafkaTransport({ brokers: brokers(), topic, logHeaders: ['level'] })
   const logger = winston.createLogger({ level: 'debug', format: ecsWinston(), transports: [transport] })
   const N = 200
   // a moment apart, so that @timestamp and the send time could tell apart
@@ -56,7 +56,7 @@ const CUSTOM = { audit: 35, security: 45 }
 
 async function customLevels (t, makeLogger, { only = false } = {}) {
   const topic = await createTopic(uniqueTopic('klt-custom-levels'))
-  const { logger, stream } = makeLogger({ brokers: brokers(), topic })
+  const { logger, stream } = makeLogger({ brokers: brokers(), topic, logHeaders: ['level'] })
   const names = only ? ['audit', 'security'] : ['info', 'audit', 'warn', 'security']
   for (let i = 0; i < 40; i++) logger[names[i % names.length]]({ i }, 'custom')
   await endStream(stream)

@@ -27,7 +27,7 @@ function checkRecords (t, got, n) {
 for (const mode of ['worker', 'destination']) {
   t.test(`${mode}: lines, level header, timestamp, key`, async (t) => {
     const topic = await createTopic(uniqueTopic(`klt-pino-${mode}`), { partitions: 3 })
-    const options = { brokers: brokers(), topic, key: 'reqId' }
+    const options = { brokers: brokers(), topic, key: 'reqId', logHeaders: ['level'] }
     const stream = mode === 'worker' ? pino.transport({ target: 'kafka-log-transport/pino', options }) : kafkaDestination(options)
     const logger = pino({ level: 'trace' }, stream)
     const N = 600
@@ -57,7 +57,7 @@ t.test('pino.transport({ targets }): info and up to Kafka, everything to another
   const topic = await createTopic(uniqueTopic('klt-pino-targets'))
   const transport = pino.transport({
     targets: [
-      { target: 'kafka-log-transport/pino', level: 'info', options: { brokers: brokers(), topic } },
+      { target: 'kafka-log-transport/pino', level: 'info', options: { brokers: brokers(), topic, logHeaders: ['level'] } },
       { target: 'pino/file', level: 'trace', options: { destination: '/dev/null' } }
     ]
   })

@@ -9,7 +9,7 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 t.test('10,000 keyed records arrive with content, key, headers and one partition per key', async (t) => {
   const topic = await createTopic(uniqueTopic(), { partitions: 6 })
-  const producer = new KafkaLogProducer({ brokers: brokers(), topic, key: 'reqId', headers: { service: 'checkout' } })
+  const producer = new KafkaLogProducer({ brokers: brokers(), topic, key: 'reqId', headers: { service: 'checkout' }, logHeaders: true })
   t.teardown(() => producer.close())
   const base = Date.now() - 60000
   for (let i = 0; i < N; i++) {

@@ -35,7 +35,7 @@ async function run (t, options, seed, { all = false } = {}) {
   let stderr = ''
   child.stderr.on('data', (d) => { stderr += d })
   const exited = once(child, 'exit')
-  const data = Buffer.from(JSON.stringify({ brokers: brokers(), topic, key: 'reqId', ...options }) + '\n' + lines().join(''))
+  const data = Buffer.from(JSON.stringify({ brokers: brokers(), topic, key: 'reqId', logHeaders: ['level'], ...options }) + '\n' + lines().join(''))
   if (all) {
     child.stdin.write(data) // everything at once, then the end: it comes while the process holds lines back
   } else {

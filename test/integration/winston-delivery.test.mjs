@@ -15,7 +15,7 @@ function ended (logger) {
 
 t.test('json lines, metadata, defaultMeta, child metadata and splat arrive; logger.end() flushes before finish', async (t) => {
   const topic = await createTopic(uniqueTopic('klt-winston'), { partitions: 3 })
-  const transport = new KafkaTransport({ brokers: brokers(), topic, key: 'reqId' })
+  const transport = new KafkaTransport({ brokers: brokers(), topic, key: 'reqId', logHeaders: true })
   const logger = winston.createLogger({
     level: 'debug',
     defaultMeta: { service: 'checkout' },

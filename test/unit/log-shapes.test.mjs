@@ -66,8 +66,9 @@ t.test('plain-text and logfmt lines: the level they state, never a guess', async
   t.equal(textLevel(Buffer.from('error: as bytes')), 'error', 'a Buffer')
 })
 
+// every per-record header: what these tests read (none is the default)
 function encoder (options) {
-  return new RecordEncoder(resolveOptions({ brokers: '127.0.0.1:9', topic: 'logs', ...options }))
+  return new RecordEncoder(resolveOptions({ brokers: '127.0.0.1:9', topic: 'logs', logHeaders: true, ...options }))
 }
 const header = (r, name) => r.headers.find((h) => name in h)?.[name]
 
@@ -110,4 +111,20 @@ t.test('a winston-style object: level and timestamp from its fields', async (t) 
   const r = encoder({}).encode({ level: 'warn', message: 'm', '@timestamp': AT })
   t.equal(header(r, 'level'), 'warn')
   t.equal(r.timestamp, MS)
+})
+
+t.test('the default headers: none on a JSON line, content-type and level where the value cannot tell', async (t) => {
+  const e = encoder({ logHeaders: undefined })
+  const names = (r) => r.headers.flatMap((h) => Object.keys(h))
+  t.same(names(e.encode('{"level":50,"time":1700000000000,"msg":"m"}\n')), [], 'a pino line: none')
+  t.same(names(e.encode({ level: 'warn', message: 'm' })), [], 'an object: none')
+  const text = e.encode('warning: disk usage above 80%\n')
+  t.same(names(text), ['content-type', 'level'], 'a text line: what it is and its level')
+  t.equal(header(text, 'content-type'), 'text/plain')
+  t.equal(header(text, 'level'), 'warn')
+  const otlp = encoder({ logHeaders: undefined, encoding: 'otlp_json' }).encode('{"level":40,"time":1700000000000,"msg":"m"}\n')
+  t.same(names(otlp), ['content-type', 'level'], 'an OTLP record: its encoding and level')
+  const spooled = encoder({ logHeaders: undefined, spool: { dir: 'spool' } })
+  t.same(names(spooled.encode('{"level":30,"msg":"m"}')), ['log-id'], 'with a spool: a log id on every record')
+  t.same(names(spooled.encode('plain')), ['content-type', 'log-id'], 'a text line without a level word: no level header')
 })

@@ -14,14 +14,23 @@ t.test('defaults: lz4, acks all, idempotence, murmur2-compatible keying', async 
   await p.close()
 })
 
-t.test('logHeaders: true (the default) is all four, false none, a list keeps its own (fixed) order', async (t) => {
+t.test('logHeaders: by default only where the value cannot tell (log-id too with a spool); true all four; false none; a list keeps its own (fixed) order', async (t) => {
   const all = ['content-type', 'log-id', 'level', 'traceparent']
-  for (const [given, want] of [[undefined, all], [true, all], [false, []], [['traceparent', 'level'], ['level', 'traceparent']], [[], []]]) {
+  const both = (list) => ({ json: list, other: list })
+  const cases = [
+    [undefined, { json: [], other: ['content-type', 'level'] }], [true, both(all)], [false, both([])],
+    [['traceparent', 'level'], both(['level', 'traceparent'])], [[], both([])]
+  ]
+  for (const [given, want] of cases) {
     const p = new KafkaLogProducer({ ...ok, logHeaders: given })
     t.same(p.options.logHeaders, want, `logHeaders ${JSON.stringify(given)}`)
-    t.ok(Object.isFrozen(p.options.logHeaders))
+    t.ok(Object.isFrozen(p.options.logHeaders) && Object.isFrozen(p.options.logHeaders.json) && Object.isFrozen(p.options.logHeaders.other))
     await p.close()
   }
+  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/config/options.js')
+  const spool = { dir: 'spool' }
+  t.same(resolveOptions({ ...ok, spool }).logHeaders, { json: ['log-id'], other: ['content-type', 'log-id', 'level'] }, 'with a spool: log-id on every record, so consumers can drop what a replay sends twice')
+  t.same(resolveOptions({ ...ok, spool, logHeaders: false }).logHeaders, both([]), 'unless told otherwise')
 })
 
 t.test('the caller\'s options object is not mutated', async (t) => {

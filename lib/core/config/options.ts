@@ -7,10 +7,10 @@ import { shown } from './secrets'
 import { PINO_LEVELS } from '../record/level-time'
 
 export type {
-  LogInput, LogFields, TopicOption, KeyOption, Encoding, Compression, OverflowPolicy, LogHeaderName, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions,
+  LogInput, LogFields, TopicOption, KeyOption, Encoding, Compression, OverflowPolicy, LogHeaderName, ResolvedLogHeaders, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions,
   OAuthBearerToken, OAuthBearerTokenOption, ResolvedTokenSource
 } from './types'
-import type { DeliveryReports, KeyOption, LogFields, LogHeaderName, RdkafkaValue, ResolvedOptions, ResolvedSpoolOptions, ResolvedTokenSource, TopicOption } from './types'
+import type { DeliveryReports, KeyOption, LogFields, LogHeaderName, RdkafkaValue, ResolvedLogHeaders, ResolvedOptions, ResolvedSpoolOptions, ResolvedTokenSource, TopicOption } from './types'
 
 const SPOOL_KNOWN = new Set(['dir', 'maxBytes', 'fsync', 'fsyncIntervalMs'])
 // Kafka topic names: 1-249 chars of [a-zA-Z0-9._-]. Template placeholders are checked per record.
@@ -51,13 +51,24 @@ function oneOf<T> (opts: Record<string, unknown>, name: string, allowed: readonl
   return v as T
 }
 
-function resolveLogHeaders (v: unknown): readonly LogHeaderName[] {
-  if (v === undefined || v === true) return LOG_HEADERS
-  if (v === false) return Object.freeze([])
+const headerSet = (names: readonly LogHeaderName[]): ResolvedLogHeaders => Object.freeze({ json: Object.freeze([...names]), other: Object.freeze([...names]) })
+
+/**
+ * Left out, headers go only where a record's value cannot speak for itself: `content-type`
+ * and `level` on text lines and OTLP records, none on a JSON line (its level is in it);
+ * with a spool, whose replays can send a record twice, `log-id` on every record.
+ */
+function resolveLogHeaders (v: unknown, spool: boolean): ResolvedLogHeaders {
+  if (v === undefined) {
+    const id: LogHeaderName[] = spool ? ['log-id'] : []
+    return Object.freeze({ json: Object.freeze(id), other: Object.freeze(LOG_HEADERS.filter((h) => h === 'content-type' || h === 'level' || id.includes(h))) })
+  }
+  if (v === true) return headerSet(LOG_HEADERS)
+  if (v === false) return headerSet([])
   const known = (x: unknown): x is LogHeaderName => LOG_HEADERS.includes(x as LogHeaderName)
   if (!Array.isArray(v) || !v.every(known)) fail('logHeaders', v, `true, false or a list of ${LOG_HEADERS.map((h) => `'${h}'`).join(', ')}`)
   // always in the same order, whatever the list's
-  return Object.freeze(LOG_HEADERS.filter((h) => v.includes(h)))
+  return headerSet(LOG_HEADERS.filter((h) => v.includes(h)))
 }
 
 /** `levelLabels` (or pino's config relayed by an adapter): integer levels to names, over pino's own. */
@@ -195,6 +206,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
   if (idempotence && acks !== 'all') throw new ConfigError('idempotence', `idempotence needs acks 'all' (acks is ${acks}); set idempotence: false or acks: 'all'`)
   const rdkafka = Object.freeze(resolveRecord<RdkafkaValue>(opts, 'rdkafka',
     (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string, number or boolean'))
+  const spool = resolveSpool(opts['spool'])
   const resolved: ResolvedOptions = {
     brokers: resolveBrokers(opts['brokers']),
     topic: resolveTopic(opts['topic']),
@@ -214,7 +226,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     overflow: fromTable(opts, 'overflow'),
     fallback: resolveFallback(opts['fallback']),
     headers: Object.freeze(resolveRecord<string>(opts, 'headers', (x) => typeof x === 'string', 'a string')),
-    logHeaders: resolveLogHeaders(opts['logHeaders']),
+    logHeaders: resolveLogHeaders(opts['logHeaders'], spool !== undefined),
     levelLabels: resolveLevelLabels(opts['levelLabels']),
     rdkafka,
     oauthbearerToken: resolveToken(opts['oauthbearerToken'], rdkafka),
@@ -222,7 +234,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     flushTimeoutMs: fromTable(opts, 'flushTimeoutMs'),
     exitFlushMs: fromTable(opts, 'exitFlushMs'),
     messageTimeoutMs: fromTable(opts, 'messageTimeoutMs'),
-    spool: resolveSpool(opts['spool'])
+    spool
   }
   // printing or serializing the options (logs, debug dumps) must not show secrets
   const shown = { value: () => redacted(resolved) }

@@ -19,6 +19,14 @@ export type Compression = 'lz4' | 'zstd' | 'gzip' | 'snappy' | 'none'
 export type OverflowPolicy = 'block' | 'dropNewest' | 'dropOldest'
 /** A per-record header the producer can add (`logHeaders`). */
 export type LogHeaderName = 'content-type' | 'log-id' | 'level' | 'traceparent'
+
+/** The per-record headers a record gets: one list for a JSON line, one for text and OTLP records. */
+export interface ResolvedLogHeaders {
+  /** On a record whose value is a JSON line (an object, or a line that starts with `{`), raw encoding. */
+  readonly json: readonly LogHeaderName[]
+  /** On a text line, and on every record of an OTLP encoding. */
+  readonly other: readonly LogHeaderName[]
+}
 export type OversizedPolicy = 'truncate' | 'drop'
 export type DeliveryReports = 'errors' | 'all'
 export type RdkafkaValue = string | number | boolean
@@ -97,10 +105,14 @@ export interface KafkaLogOptions {
   /** Headers added to every record. */
   headers?: Record<string, string>
   /**
-   * Per-record headers: true (the default) for all of `content-type`, `log-id`, `level` and
-   * `traceparent` (when the record has trace ids), false for none, or a list of them. Each
-   * costs ~1 µs of CPU per record, most of it librdkafka's allocations (freed on its own
-   * thread): a lean list trades them for throughput.
+   * Per-record headers: true for all of `content-type`, `log-id`, `level` and `traceparent`
+   * (when the record has trace ids) on every record, false for none, or a list of them.
+   * Left out, headers go only where the value cannot speak for itself: none on a JSON line
+   * (its level is in it), `content-type` and `level` on text lines and OTLP records, and
+   * with a spool (whose replays can send a record twice) `log-id` on every record. A
+   * record's first header costs more CPU than the rest of the record (~2 µs in the worker
+   * target's producer process, most of it librdkafka's allocations, made on one thread and
+   * freed on another); each further one much less.
    */
   logHeaders?: boolean | readonly LogHeaderName[]
   /**
@@ -187,8 +199,8 @@ export interface ResolvedOptions {
   readonly overflow: OverflowPolicy
   readonly fallback: Writable | string | undefined
   readonly headers: Readonly<Record<string, string>>
-  /** The per-record headers to add, in this order (empty: none). */
-  readonly logHeaders: readonly LogHeaderName[]
+  /** The per-record headers to add (each list in this order; empty: none). */
+  readonly logHeaders: ResolvedLogHeaders
   /** pino's level names with the app's own over them. */
   readonly levelLabels: Readonly<Record<number, string>>
   readonly rdkafka: Readonly<Record<string, RdkafkaValue>>

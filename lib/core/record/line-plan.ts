@@ -54,7 +54,8 @@ export function linePlan (o: ResolvedOptions, labels: Readonly<Record<number, st
     keyKind,
     keyText,
     statics: Object.entries(o.headers).flat(),
-    flags: o.logHeaders.reduce((bits, h) => bits | LINE_HEADER[h], 0),
+    // the lines it reads are JSON lines
+    flags: o.logHeaders.json.reduce((bits, h) => bits | LINE_HEADER[h], 0),
     labels: Object.entries(labels).flatMap(([level, label]) => [Number(level), label]),
     maxBytes: o.maxMessageBytes
   }

@@ -5,7 +5,7 @@ import { LEVEL_TIME_FIELDS, levelOf, timeOf } from './level-time'
 import { logId } from './log-id'
 import { OtlpEncoder } from './otlp'
 import { textLevel } from './text-level'
-import type { KeyOption, LogFields, LogInput, ResolvedOptions, TopicOption } from '../config/options'
+import type { KeyOption, LogFields, LogHeaderName, LogInput, ResolvedOptions, TopicOption } from '../config/options'
 import { safeStringify } from './safe-json'
 
 /** One record ready for `produce()`. */
@@ -30,6 +30,20 @@ export class OversizedRecordError extends BadRecordError {
 
 const CONTENT_JSON = Object.freeze({ 'content-type': 'application/json' })
 const CONTENT_TEXT = Object.freeze({ 'content-type': 'text/plain' })
+
+/** Which per-record headers a kind of record gets (from one of ResolvedLogHeaders' lists). */
+interface HeaderChoice {
+  readonly any: boolean
+  readonly contentType: boolean
+  readonly logId: boolean
+  readonly level: boolean
+  readonly traceparent: boolean
+}
+
+function headerChoice (names: readonly LogHeaderName[]): HeaderChoice {
+  const has = (h: LogHeaderName): boolean => names.includes(h)
+  return Object.freeze({ any: names.length > 0, contentType: has('content-type'), logId: has('log-id'), level: has('level'), traceparent: has('traceparent') })
+}
 const LEVEL_HEADERS: Record<string, Readonly<Record<string, string>>> = Object.fromEntries(
   ['trace', 'debug', 'info', 'http', 'verbose', 'warn', 'error', 'fatal', 'silly'].map((l) => [l, Object.freeze({ level: l })]))
 /** The key under `key: 'hostname'`. */
@@ -74,12 +88,12 @@ export class RecordEncoder {
   /** What a line without pino's head is scanned for: every level and time field, and the key/topic fields. */
   readonly #fallbackNames: Buffer[] | undefined
   readonly #static: Array<Readonly<Record<string, string>>>
-  readonly #contentType: boolean
-  readonly #logId: boolean
-  readonly #levelHeader: boolean
-  /** The level is needed: for its header or for a `{level}` in the topic. */
+  /** The per-record headers of a JSON line's record (raw encoding). */
+  readonly #jsonHeaders: HeaderChoice
+  /** The per-record headers of a text line's record, and of every OTLP record. */
+  readonly #otherHeaders: HeaderChoice
+  /** The level is needed for every record: for a JSON line's header, a `{level}` in the topic, or OTLP. */
   readonly #needsLevel: boolean
-  readonly #traceparent: boolean
   /** Set for the OTLP encodings: values become OTLP export requests built from every field. */
   readonly #otlp: OtlpEncoder | undefined
   readonly #otlpContent: Readonly<Record<string, string>> | undefined
@@ -87,14 +101,11 @@ export class RecordEncoder {
 
   constructor (options: ResolvedOptions) {
     this.#o = options
-    const want = new Set(options.logHeaders)
-    this.#contentType = want.has('content-type')
-    this.#logId = want.has('log-id')
-    this.#levelHeader = want.has('level')
+    this.#jsonHeaders = headerChoice(options.logHeaders.json)
+    this.#otherHeaders = headerChoice(options.logHeaders.other)
     this.#otlp = options.encoding === 'raw' ? undefined : new OtlpEncoder(options.encoding)
     this.#otlpContent = this.#otlp === undefined ? undefined : Object.freeze({ 'content-type': this.#otlp.contentType })
-    this.#needsLevel = this.#levelHeader || this.#otlp !== undefined || (typeof options.topic === 'string' && options.topic.includes('{level}'))
-    this.#traceparent = want.has('traceparent')
+    this.#needsLevel = this.#jsonHeaders.level || this.#otlp !== undefined || (typeof options.topic === 'string' && options.topic.includes('{level}'))
     this.#needsFields = needsFields(options.topic, options.key)
     this.#scanNames = scannableNames(options.topic, options.key)
     this.#fallbackNames = this.#scanNames === undefined
@@ -135,9 +146,10 @@ export class RecordEncoder {
     } else {
       throw new BadRecordError(`a log record must be a string, a Buffer or an object, got ${input === null ? 'null' : typeof input}`)
     }
+    const want = this.#headerChoice(json)
     // a plain-text line states its level in words, if at all
-    const level = !this.#needsLevel ? undefined : fields !== undefined ? levelOf(fields, this.#labels) : json ? undefined : textLevel(value)
-    const headers = this.#o.logHeaders.length > 0 ? this.#logHeaders(json, fields, level) : [...this.#static]
+    const level = !this.#needsLevel && !want.level ? undefined : fields !== undefined ? levelOf(fields, this.#labels) : json ? undefined : textLevel(value)
+    const headers = want.any ? this.#logHeaders(want, json, fields, level) : [...this.#static]
     const record: EncodedRecord = {
       topic: this.#topic(fields ?? {}, level),
       value,
@@ -157,13 +169,18 @@ export class RecordEncoder {
     return { ...r, value: otlp.encode(own, line, level, r.timestamp) }
   }
 
-  #logHeaders (json: boolean, fields: LogFields | undefined, level: string | undefined): EncodedRecord['headers'] {
+  /** The per-record headers for a record: a JSON line's (raw encoding), or the others'. */
+  #headerChoice (json: boolean): HeaderChoice {
+    return json && this.#otlp === undefined ? this.#jsonHeaders : this.#otherHeaders
+  }
+
+  #logHeaders (want: HeaderChoice, json: boolean, fields: LogFields | undefined, level: string | undefined): EncodedRecord['headers'] {
     // header objects that do not change are shared between records (no garbage per record)
     const headers = [...this.#static]
-    if (this.#contentType) headers.push(this.#otlpContent ?? (json ? CONTENT_JSON : CONTENT_TEXT))
-    if (this.#logId) headers.push({ 'log-id': logId() })
-    if (this.#levelHeader && level !== undefined) headers.push(LEVEL_HEADERS[level] ?? { level })
-    const traceparent = this.#traceparent && fields !== undefined ? traceparentOf(fields) : undefined
+    if (want.contentType) headers.push(this.#otlpContent ?? (json ? CONTENT_JSON : CONTENT_TEXT))
+    if (want.logId) headers.push({ 'log-id': logId() })
+    if (want.level && level !== undefined) headers.push(LEVEL_HEADERS[level] ?? { level })
+    const traceparent = want.traceparent && fields !== undefined ? traceparentOf(fields) : undefined
     if (traceparent !== undefined) headers.push({ traceparent })
     return headers
   }
@@ -173,7 +190,7 @@ export class RecordEncoder {
    * key/topic fields; parsed only when scanning cannot.
    */
   #lineFields (value: Buffer): LogFields | undefined {
-    if (this.#otlp !== undefined || (this.#traceparent && mentionsTrace(value)) || this.#fallbackNames === undefined || this.#scanNames === undefined) {
+    if (this.#otlp !== undefined || (this.#jsonHeaders.traceparent && mentionsTrace(value)) || this.#fallbackNames === undefined || this.#scanNames === undefined) {
       return parseFields(value)
     }
     const head = peekTimeAndLevel(value)
