@@ -12,10 +12,12 @@
 //     get none): what the headers cost. And each wiring once more logging a single line: what it costs to start,
 //     so the per-line figure splits into start-up CPU (paid once) and CPU per line after it.
 //   node benchmarks/app.bench.mjs [--quick] [--rounds 2] [--cpu-rounds 5] [--seconds 8] [--lines 300000]
+//   node benchmarks/app.bench.mjs --report   (the tables again from results-app.json's rows)
 // (the CPU figures are the median of --cpu-rounds interleaved rounds: a difference of two
 // whole-tree figures, it swings with the machine's load more than req/s ratios do)
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -26,11 +28,13 @@ import { ensureLines } from './utils/lines.mjs'
 import { machineInfo, writeResults } from './utils/results.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, 'cpu-rounds': { type: 'string' }, seconds: { type: 'string' }, lines: { type: 'string' } } })
-const ROUNDS = Number(args.rounds ?? (args.quick ? 1 : 2))
-const CPU_ROUNDS = Number(args['cpu-rounds'] ?? (args.quick ? 1 : 5))
-const SECONDS = Number(args.seconds ?? (args.quick ? 1 : 8))
-const LINES = Number(args.lines ?? (args.quick ? 20000 : 300000))
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, report: { type: 'boolean' }, rounds: { type: 'string' }, 'cpu-rounds': { type: 'string' }, seconds: { type: 'string' }, lines: { type: 'string' } } })
+// --report: no run, the last run's rows (results-app.json) summarized and written again
+const saved = args.report ? JSON.parse(fs.readFileSync(path.join(here, 'results-app.json'), 'utf8')) : undefined
+const ROUNDS = saved?.rounds ?? Number(args.rounds ?? (args.quick ? 1 : 2))
+const CPU_ROUNDS = saved?.cpuRounds ?? Number(args['cpu-rounds'] ?? (args.quick ? 1 : 5))
+const SECONDS = saved?.seconds ?? Number(args.seconds ?? (args.quick ? 1 : 8))
+const LINES = saved?.lines ?? Number(args.lines ?? (args.quick ? 20000 : 300000))
 const WIRINGS = ['devnull', 'stdout', 'worker', 'destination']
 // CPU only: the Kafka wirings with per-record headers asked for (by default a JSON line gets none)
 const HEADER_SETS = { level: "['level']", 'log-id': "['log-id']", all: 'true' }
@@ -153,20 +157,26 @@ async function cpuRound (variant, brokers, round, files, startFiles) {
 }
 
 let broker
-const results = { date: new Date().toISOString(), rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, http: [], cpu: [] }
-try {
-  broker = await benchBroker(log)
-  const brokers = broker.brokers
-  const files = ensureLines(LINES)
-  const startFiles = ensureLines(1)
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const wiring of WIRINGS) results.http.push(await httpRound(wiring, brokers, round))
+const results = saved === undefined
+  ? { date: new Date().toISOString(), rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, http: [], cpu: [] }
+  : { date: saved.date, rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, http: saved.http, cpu: saved.cpu }
+if (saved === undefined) await runAll()
+
+async function runAll () {
+  try {
+    broker = await benchBroker(log)
+    const brokers = broker.brokers
+    const files = ensureLines(LINES)
+    const startFiles = ensureLines(1)
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const wiring of WIRINGS) results.http.push(await httpRound(wiring, brokers, round))
+    }
+    for (let round = 1; round <= CPU_ROUNDS; round++) {
+      for (const variant of [...WIRINGS, 'kcat', ...LEAN, ...STARTUP]) results.cpu.push(await cpuRound(variant, brokers, round, files, startFiles))
+    }
+  } finally {
+    await broker?.stop()
   }
-  for (let round = 1; round <= CPU_ROUNDS; round++) {
-    for (const variant of [...WIRINGS, 'kcat', ...LEAN, ...STARTUP]) results.cpu.push(await cpuRound(variant, brokers, round, files, startFiles))
-  }
-} finally {
-  await broker?.stop()
 }
 
 const summary = summarize(results)
@@ -204,7 +214,7 @@ function summarize ({ http, cpu }) {
   }
   const headerSets = ['worker', 'destination'].map((w) => ({
     wiring: w,
-    all: shipOf(w),
+    default: shipOf(w),
     ...Object.fromEntries(Object.keys(HEADER_SETS).map((h) => [h, shipOf(`${w}:${h}`)]))
   }))
   // start-up: a one-line run less the one-line /dev/null app (kcat: its own one-line run);
@@ -222,7 +232,7 @@ function summarize ({ http, cpu }) {
 }
 
 function report (s) {
-  const info = machineInfo()
+  const info = saved?.machine ?? machineInfo()
   const f = (v, d = 2) => v === undefined ? '-' : v.toFixed(d)
   const table = s.rows.map((r) => `| ${LABEL[r.wiring]} | ${Math.round(r.reqPerS).toLocaleString('en')} | ${f(r.ratio)} (${r.ratios.map((x) => f(x)).join(', ')}) | ${r.p99Ms} | ${r.lines.toLocaleString('en')} | ${r.wiring === 'devnull' ? '-' : f(r.shipUsPerLine, 1)} | ${f(r.shipToKcat)} |`)
   writeResults('app', [
@@ -233,7 +243,7 @@ function report (s) {
     ...table, '',
     'Shipping CPU per line (× kcat alone) by the per-record headers asked for (`logHeaders`; by default a JSON line gets none; `true` sends `content-type`, `log-id` and `level` on these lines, and `traceparent` where a line has trace fields):', '',
     `| wiring | default (none) | ${Object.values(HEADER_SETS).map((h) => `\`${h}\``).join(' | ')} |`, `|---|---|${Object.keys(HEADER_SETS).map(() => '---|').join('')}`,
-    ...s.headerSets.map((r) => `| ${LABEL[r.wiring]} | ${[r.all, ...Object.keys(HEADER_SETS).map((h) => r[h])].map((c) => `${f(c.usPerLine, 1)} µs (${f(c.toKcat)})`).join(' | ')} |`), '',
+    ...s.headerSets.map((r) => `| ${LABEL[r.wiring]} | ${[r.default, ...Object.keys(HEADER_SETS).map((h) => r[h])].map((c) => `${f(c.usPerLine, 1)} µs (${f(c.toKcat)})`).join(' | ')} |`), '',
     `Start-up and steady state: the CPU a wiring costs once (its run logging one line, less the same app logging one line to /dev/null), and per line after that (the ${LINES.toLocaleString('en')}-line figure less both one-line runs), beside kcat's own (its one-line run, and per line after it). A service that runs for hours pays the start-up once; the per-line figure is its cost from then on.`, '',
     '| wiring | start-up CPU (s) | CPU per line after start-up (µs) | × kcat\'s |', '|---|---|---|---|',
     ...s.steady.map((r) => `| ${LABEL[r.wiring]} | ${f(r.startS)} | ${f(r.usPerLine, 1)} | ${f(r.toKcat)} |`), '',
