@@ -89,16 +89,20 @@ export function bridgeSignals (flush: () => Promise<void>, boundMs: number): () 
   const target = `${threadId}:${nextTarget++}`
   const channel = new BroadcastChannel(CHANNEL)
   channel.unref()
-  const hello = (): void => { channel.postMessage({ code: 'hello', target, boundMs } satisfies Message) }
+  let closed = false
+  // also called when the main thread's half answers, which can be after a short-lived target closed
+  const hello = (): void => { if (!closed) channel.postMessage({ code: 'hello', target, boundMs } satisfies Message) }
   channel.onmessage = (event: unknown) => {
     const m = (event as { data: Message }).data
     if (m.code === 'roll-call') hello()
     if (m.code !== 'flush') return
-    void flush().finally(() => { channel.postMessage({ code: 'flushed', target, request: m.request } satisfies Message) })
+    void flush().finally(() => { if (!closed) channel.postMessage({ code: 'flushed', target, request: m.request } satisfies Message) })
   }
   // the main thread's half may be there already (another target installed it): say hello now too
   installInMainThread(hello)
   return () => {
+    if (closed) return
+    closed = true
     channel.postMessage({ code: 'bye', target } satisfies Message)
     channel.close()
   }
