@@ -44,6 +44,7 @@ function headerChoice (names: readonly LogHeaderName[]): HeaderChoice {
   const has = (h: LogHeaderName): boolean => names.includes(h)
   return Object.freeze({ any: names.length > 0, contentType: has('content-type'), logId: has('log-id'), level: has('level'), traceparent: has('traceparent') })
 }
+
 const LEVEL_HEADERS: Record<string, Readonly<Record<string, string>>> = Object.fromEntries(
   ['trace', 'debug', 'info', 'http', 'verbose', 'warn', 'error', 'fatal', 'silly'].map((l) => [l, Object.freeze({ level: l })]))
 /** The key under `key: 'hostname'`. */
