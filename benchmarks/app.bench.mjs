@@ -9,8 +9,9 @@
 //     shell's `times`) minus the same app logging to /dev/null, divided by N; beside kcat -P -l
 //     producing N lines from a file alone. Then the same for the two Kafka wirings with
 //     per-record headers (logHeaders ['level'], ['log-id'], true; by default these JSON lines
-//     get none): what the headers cost. And each wiring once more logging a single line: what it costs to start,
-//     so the per-line figure splits into start-up CPU (paid once) and CPU per line after it.
+//     get none): what the headers cost. And each wiring once more logging a single line:
+//     what it costs to start, so the per-line figure splits into start-up CPU (paid once)
+//     and CPU per line after it.
 //   node benchmarks/app.bench.mjs [--quick] [--rounds 2] [--cpu-rounds 5] [--seconds 8] [--lines 300000]
 //   node benchmarks/app.bench.mjs --report   (the tables again from results-app.json's rows)
 // (the CPU figures are the median of --cpu-rounds interleaved rounds: a difference of two
@@ -191,11 +192,12 @@ function summarize ({ http, cpu }) {
   const by = (rows, w, f) => rows.filter((r) => r.wiring === w).map(f)
   // req/s against /dev/null of the same round: the machine's load drifts between rounds
   const ratiosOf = (w) => by(http, w, (r) => r.reqPerS / http.find((d) => d.wiring === 'devnull' && d.round === r.round).reqPerS)
-  const baseCpu = median(by(cpu, 'devnull', (r) => r.cpuS))
-  const kcatUs = median(by(cpu, 'kcat', (r) => r.cpuS)) / LINES * 1e6
+  const cpuOf = (v) => median(by(cpu, v, (r) => r.cpuS))
+  const baseCpu = cpuOf('devnull')
+  const kcatUs = cpuOf('kcat') / LINES * 1e6
   const rows = WIRINGS.map((w) => {
     const reqPerS = median(by(http, w, (r) => r.reqPerS))
-    const shipUs = w === 'devnull' ? 0 : (median(by(cpu, w, (r) => r.cpuS)) - baseCpu) / LINES * 1e6
+    const shipUs = w === 'devnull' ? 0 : (cpuOf(w) - baseCpu) / LINES * 1e6
     return {
       wiring: w,
       reqPerS,
@@ -209,7 +211,7 @@ function summarize ({ http, cpu }) {
     }
   })
   const shipOf = (v) => {
-    const us = (median(by(cpu, v, (r) => r.cpuS)) - baseCpu) / LINES * 1e6
+    const us = (cpuOf(v) - baseCpu) / LINES * 1e6
     return { usPerLine: us, toKcat: us / kcatUs }
   }
   const headerSets = ['worker', 'destination'].map((w) => ({
@@ -219,7 +221,6 @@ function summarize ({ http, cpu }) {
   }))
   // start-up: a one-line run less the one-line /dev/null app (kcat: its own one-line run);
   // per line after it: the rest of the full run, per line, against kcat's rest
-  const cpuOf = (v) => median(by(cpu, v, (r) => r.cpuS))
   const startOf = (w) => w === 'kcat' ? cpuOf('kcat@1') : cpuOf(`${w}@1`) - cpuOf('devnull@1')
   const kcatSteadyUs = (cpuOf('kcat') - cpuOf('kcat@1')) / LINES * 1e6
   const steady = ['worker', 'destination', 'kcat'].map((w) => {

@@ -51,7 +51,9 @@ function oneOf<T> (opts: Record<string, unknown>, name: string, allowed: readonl
   return v as T
 }
 
-const headerSet = (names: readonly LogHeaderName[]): ResolvedLogHeaders => Object.freeze({ json: Object.freeze([...names]), other: Object.freeze([...names]) })
+/** These of LOG_HEADERS, in its order (whatever the given list's), frozen. */
+const inOrder = (names: readonly unknown[]): readonly LogHeaderName[] => Object.freeze(LOG_HEADERS.filter((h) => names.includes(h)))
+const everyRecord = (names: readonly unknown[]): ResolvedLogHeaders => Object.freeze({ json: inOrder(names), other: inOrder(names) })
 
 /**
  * Left out, headers go only where a record's value cannot speak for itself: `content-type`
@@ -60,15 +62,14 @@ const headerSet = (names: readonly LogHeaderName[]): ResolvedLogHeaders => Objec
  */
 function resolveLogHeaders (v: unknown, spool: boolean): ResolvedLogHeaders {
   if (v === undefined) {
-    const id: LogHeaderName[] = spool ? ['log-id'] : []
-    return Object.freeze({ json: Object.freeze(id), other: Object.freeze(LOG_HEADERS.filter((h) => h === 'content-type' || h === 'level' || id.includes(h))) })
+    const id = spool ? ['log-id'] : []
+    return Object.freeze({ json: inOrder(id), other: inOrder(['content-type', 'level', ...id]) })
   }
-  if (v === true) return headerSet(LOG_HEADERS)
-  if (v === false) return headerSet([])
+  if (v === true) return everyRecord(LOG_HEADERS)
+  if (v === false) return everyRecord([])
   const known = (x: unknown): x is LogHeaderName => LOG_HEADERS.includes(x as LogHeaderName)
   if (!Array.isArray(v) || !v.every(known)) fail('logHeaders', v, `true, false or a list of ${LOG_HEADERS.map((h) => `'${h}'`).join(', ')}`)
-  // always in the same order, whatever the list's
-  return headerSet(LOG_HEADERS.filter((h) => v.includes(h)))
+  return everyRecord(v)
 }
 
 /** `levelLabels` (or pino's config relayed by an adapter): integer levels to names, over pino's own. */
