@@ -39,8 +39,27 @@ export async function createTopic (topic, { partitions = 1, replicationFactor = 
  * Read `topic` from the beginning until `expected` messages arrived (or `timeoutMs`),
  * then keep reading for `settleMs` more so extra (duplicate) records are seen too.
  * Resolves with the messages (value, key as Buffers; headers as { name: string }).
+ *
+ * A consumer that reads nothing for `stuckMs` while the topic's watermarks show records it
+ * has not read is replaced by a new one that reads from the beginning again (said on stderr):
+ * librdkafka consumers have been seen to stall on a freshly created topic, and a test is about
+ * what is in Kafka, not about this helper's consumer.
  */
-export async function consumeAll (topic, expected, { timeoutMs = 60000, settleMs = 1000, bootstrap = brokers(), onMessage } = {}) {
+export async function consumeAll (topic, expected, { timeoutMs = 60000, settleMs = 1000, stuckMs = 10000, bootstrap = brokers() } = {}) {
+  const deadline = Date.now() + timeoutMs
+  for (let attempt = 1; ; attempt++) {
+    const { messages, stuck } = await readFromStart(topic, expected, { deadline, settleMs, stuckMs, bootstrap })
+    if (!stuck) return messages
+    process.stderr.write(`consumeAll(${topic}): consumer ${attempt} read ${messages.length} of the ${stuck} records in Kafka ` +
+      `and nothing for ${stuckMs} ms; reading again from the start with a new consumer\n`)
+  }
+}
+
+/**
+ * One consumer's read of `topic` from offset 0: stops when settled, at `deadline`, or when it
+ * read nothing for `stuckMs` although Kafka holds more than it read (`stuck`: how many).
+ */
+async function readFromStart (topic, expected, { deadline, settleMs, stuckMs, bootstrap }) {
   const consumer = new Kafka.KafkaConsumer({
     'metadata.broker.list': bootstrap,
     'group.id': `klt-test-${randomUUID()}`,
@@ -53,28 +72,33 @@ export async function consumeAll (topic, expected, { timeoutMs = 60000, settleMs
   const messages = []
   try {
     // assign every partition from the beginning: no consumer-group join to wait for
-    const partitions = await waitForPartitions(consumer, topic, timeoutMs)
+    const partitions = await waitForPartitions(consumer, topic, Math.max(0, deadline - Date.now()))
     consumer.assign(partitions.map((p) => ({ topic, partition: p.id, offset: -2 /* RD_KAFKA_OFFSET_BEGINNING */ })))
-    let deadline = Date.now() + timeoutMs
+    let until = deadline
     let settling = false
-    while (Date.now() < deadline) {
+    let lastRead = Date.now()
+    while (Date.now() < until) {
       if (!settling && messages.length >= expected) {
         settling = true
-        deadline = Date.now() + settleMs
+        until = Math.min(deadline, Date.now() + settleMs)
+      }
+      if (!settling && Date.now() - lastRead > stuckMs) {
+        const inKafka = await countRecords(topic, { bootstrap }).catch(() => 0) // cannot tell: read on
+        if (inKafka > messages.length) return { messages, stuck: inKafka }
+        lastRead = Date.now() // nothing more there yet: the records may still be on their way
       }
       const batch = await new Promise((resolve, reject) => consumer.consume(500, (err, m) => (err ? reject(err) : resolve(m))))
+      if (batch.length > 0) lastRead = Date.now()
       for (const m of batch) {
         const headers = {}
         for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.from(v).toString()
-        const msg = { value: m.value, key: m.key, partition: m.partition, offset: m.offset, timestamp: m.timestamp, headers }
-        messages.push(msg)
-        onMessage?.(msg)
+        messages.push({ value: m.value, key: m.key, partition: m.partition, offset: m.offset, timestamp: m.timestamp, headers })
       }
     }
   } finally {
     await new Promise((resolve) => consumer.disconnect(() => resolve()))
   }
-  return messages
+  return { messages, stuck: 0 }
 }
 
 /** Metadata of one topic: `[{ id, leader, replicas, isrs }]` per partition. */

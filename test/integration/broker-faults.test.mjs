@@ -6,11 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaLogProducer } from 'kafka-log-transport'
 import { startSingle } from '../kafka/harness.mjs'
 import { consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
-
-// clear of the shared test broker (19092-19093) and the cluster (29092-29094, 29192-29194), and
-// below Linux's ephemeral ports (32768-60999): a client retrying a closed port there can end
-// up connected to itself, holding the port the broker is about to start on
-const PORT = 18092
+import { ownPort } from '../kafka/ports.mjs'
 
 /** Read `topic` back; resolve with { ids: unique log ids, seqs: Set, total }. */
 async function readBack (topic, expected, bootstrap) {
@@ -23,7 +19,7 @@ async function readBack (topic, expected, bootstrap) {
 }
 
 t.test('broker killed and restarted in the middle of 100,000 logs: 0 lost, 0 duplicated', async (t) => {
-  const kafka = await startSingle({ port: PORT })
+  const kafka = await startSingle({ port: ownPort('broker-faults', 0) })
   t.teardown(() => kafka.stop())
   const node = kafka.nodes[0]
   const bootstrap = kafka.brokers
@@ -57,7 +53,7 @@ t.test('broker killed and restarted in the middle of 100,000 logs: 0 lost, 0 dup
 })
 
 t.test('broker down when the app starts, up 10 s later: the app is not held up, buffered logs arrive', async (t) => {
-  const bootstrap = `127.0.0.1:${PORT + 100}`
+  const bootstrap = `127.0.0.1:${ownPort('broker-faults', 1)}`
   const topic = uniqueTopic('klt-late')
   const producer = new KafkaLogProducer({ brokers: bootstrap, topic, connectTimeoutMs: 3000 })
   const errors = []
@@ -84,7 +80,7 @@ t.test('broker down when the app starts, up 10 s later: the app is not held up, 
   t.ok(errors.some((e) => e.code === 'KLT_CONNECT_TIMEOUT'), 'one clear ConnectError while the broker is missing')
   t.equal(producer.metrics().buffered, N, 'everything waits in the buffer')
   clearInterval(lag)
-  const kafka = await startSingle({ port: PORT + 100 })
+  const kafka = await startSingle({ port: ownPort('broker-faults', 1) })
   t.teardown(() => kafka.stop())
   lag = watchLag()
   const r = await producer.flush(60000)
@@ -99,7 +95,7 @@ t.test('broker down when the app starts, up 10 s later: the app is not held up, 
 })
 
 t.test('broker frozen (SIGSTOP): flush() and close() return within their timeouts', async (t) => {
-  const kafka = await startSingle({ port: PORT + 200 })
+  const kafka = await startSingle({ port: ownPort('broker-faults', 2) })
   t.teardown(() => kafka.stop())
   const node = kafka.nodes[0]
   const topic = await createTopic(uniqueTopic('klt-frozen'), { bootstrap: kafka.brokers })
@@ -135,7 +131,7 @@ t.test('broker frozen (SIGSTOP): flush() and close() return within their timeout
 })
 
 t.test('an outage longer than messageTimeoutMs: records librdkafka held fail, are counted and go to the fallback', async (t) => {
-  const kafka = await startSingle({ port: PORT + 300 })
+  const kafka = await startSingle({ port: ownPort('broker-faults', 3) })
   t.teardown(() => kafka.stop())
   const node = kafka.nodes[0]
   const topic = await createTopic(uniqueTopic('klt-timeout'), { bootstrap: kafka.brokers })

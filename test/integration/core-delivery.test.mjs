@@ -143,9 +143,13 @@ t.test('logHeaders: by default only where the value cannot tell, all, none, or t
     const topic = await createTopic(uniqueTopic())
     const producer = new KafkaLogProducer({ brokers: brokers(), topic, logHeaders, headers: { service: 'checkout' } })
     producer.write(value)
-    await producer.close(15000)
-    const [got] = await consumeAll(topic, 1, { settleMs: 300 })
     const what = `logHeaders ${JSON.stringify(logHeaders)}, ${value === line ? 'a JSON line' : 'a text line'}`
+    t.same(await producer.close(15000), { delivered: 1, failed: 0, pending: 0 }, `${what}: acknowledged by the broker`)
+    const [got] = await consumeAll(topic, 1, { settleMs: 300 })
+    if (!got) {
+      t.fail(`${what}: acknowledged, but not read back from ${topic}`)
+      continue
+    }
     t.same(Object.keys(got.headers).sort(), ['service', ...names].sort(), what)
     if (names.includes('level')) t.equal(got.headers.level, 'error')
     if (names.includes('content-type')) t.equal(got.headers['content-type'], value === line ? 'application/json' : 'text/plain', what)

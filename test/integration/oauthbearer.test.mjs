@@ -13,8 +13,9 @@ import { KafkaLogProducer } from 'kafka-log-transport'
 import { startOauth, unsecuredJwt } from '../kafka/oauth.mjs'
 import { consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 import { endStream } from '../helpers/pino-stream.mjs'
+import { ownPort } from '../kafka/ports.mjs'
 
-const PORT = 18992 // a broker of this test's own; below the ephemeral ports (see broker-faults)
+const PORT = ownPort('oauthbearer') // a broker of this test's own (see test/kafka/ports.mjs)
 // the broker ends each session when its token expires, or after this long
 const REAUTH_MS = 3000
 let kafka

@@ -8,8 +8,9 @@ import { PassThrough } from 'node:stream'
 import { KafkaLogProducer } from 'kafka-log-transport'
 import { startSingle } from '../kafka/harness.mjs'
 import { consumeAll, uniqueTopic } from '../helpers/kafka.mjs'
+import { ownPort } from '../kafka/ports.mjs'
 
-const PORT = 18492 // a broker of this test's own, started late; below the ephemeral ports (see broker-faults)
+const PORT = ownPort('overflow') // a broker of this test's own (see test/kafka/ports.mjs)
 const BOUND = 1000
 const N = 3000
 

@@ -6,8 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaLogProducer } from 'kafka-log-transport'
 import { startSecure } from '../kafka/secure.mjs'
 import { consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
+import { ownPort } from '../kafka/ports.mjs'
 
-const PORT = 18692 // below the ephemeral ports (see broker-faults)
+const PORT = ownPort('security') // a broker of this test's own (see test/kafka/ports.mjs)
 let kafka
 t.before(async () => { kafka = await startSecure({ port: PORT }) })
 t.teardown(() => kafka?.stop())

@@ -6,8 +6,9 @@ import t from 'tap'
 import { startSingle } from '../kafka/harness.mjs'
 import { countRecords, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 import { runService } from '../helpers/service.mjs'
+import { ownPort } from '../kafka/ports.mjs'
 
-const PORT = 18892 // a broker of this test's own; below the ephemeral ports (see broker-faults)
+const PORT = ownPort('service-exit-broker-down') // a broker of this test's own (see test/kafka/ports.mjs)
 const INFLIGHT = 20
 
 const kafka = await startSingle({ port: PORT })

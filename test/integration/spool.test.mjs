@@ -13,9 +13,10 @@ import { KafkaLogProducer } from 'kafka-log-transport'
 import { fileURLToPath } from 'node:url'
 import { startSingle } from '../kafka/harness.mjs'
 import { brokers, consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
+import { ownPort } from '../kafka/ports.mjs'
 
 const APP = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'spool-app.mjs')
-const PORT = 18792 // a broker of this test's own, stopped and started; below the ephemeral ports (see broker-faults)
+// brokers of this test's own, stopped and started (see test/kafka/ports.mjs)
 const MiB = 1024 * 1024
 
 const tmpDir = (t) => {
@@ -88,7 +89,7 @@ const range = (n) => Array.from({ length: n }, (_, i) => i)
 const missing = (seqs, n) => range(n).filter((i) => !seqs.has(i))
 
 t.test('5,000 logs/s through an outage longer than memory holds: all arrive, in key order, memory bounded', async (t) => {
-  const kafka = await startSingle({ port: PORT })
+  const kafka = await startSingle({ port: ownPort('spool', 0) })
   t.teardown(() => kafka.stop())
   const node = kafka.nodes[0]
   const bootstrap = kafka.brokers
@@ -138,7 +139,7 @@ function spooledSeqs (dir) {
 }
 
 t.test('the app is killed (SIGKILL) during the outage and started again after it: everything it spooled arrives', async (t) => {
-  const kafka = await startSingle({ port: PORT + 100 })
+  const kafka = await startSingle({ port: ownPort('spool', 1) })
   t.teardown(() => kafka.stop())
   const node = kafka.nodes[0]
   const bootstrap = kafka.brokers
@@ -300,7 +301,7 @@ t.test('process.exit() while Kafka is away: with a spool, what memory held is on
 })
 
 t.test('records librdkafka gives up on (messageTimeoutMs) during an outage go to the spool, and arrive after it', async (t) => {
-  const kafka = await startSingle({ port: PORT + 200 })
+  const kafka = await startSingle({ port: ownPort('spool', 2) })
   t.teardown(() => kafka.stop())
   const node = kafka.nodes[0]
   const bootstrap = kafka.brokers

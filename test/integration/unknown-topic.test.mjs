@@ -3,9 +3,10 @@
 import t from 'tap'
 import { KafkaLogProducer } from 'kafka-log-transport'
 import { startSingle } from '../kafka/harness.mjs'
+import { ownPort } from '../kafka/ports.mjs'
 
 t.test('unknown topic with auto-create off: one error, records counted as failed', async (t) => {
-  const kafka = await startSingle({ port: 19400, properties: { 'auto.create.topics.enable': false } })
+  const kafka = await startSingle({ port: ownPort('unknown-topic'), properties: { 'auto.create.topics.enable': false } })
   t.teardown(() => kafka.stop())
   const producer = new KafkaLogProducer({
     brokers: kafka.brokers,
