@@ -7,6 +7,7 @@ import { BATCH_NOT_CONNECTED, BATCH_RECORDS, LINES_UNSUPPORTED, type LinesResult
 import { DeliveryError } from './errors'
 import type { Ledger } from './ledger'
 import type { EncodedRecord } from './record/record'
+import { RespoolOrder } from './spool/respool-order'
 import { SpoolReplayer } from './spool/replayer'
 import type { SpoolWriter } from './spool/writer'
 
@@ -37,6 +38,8 @@ export class Sender {
   readonly ledger: Ledger
   readonly writer: SpoolWriter | undefined
   readonly replayer: SpoolReplayer | undefined
+  /** With a spool: timed-out records go back to it in the order they were handed over. */
+  readonly #respoolOrder: RespoolOrder | undefined
   readonly #clientId: number
   readonly #connect: () => void
   #retryTimer: NodeJS.Timeout | undefined
@@ -55,6 +58,7 @@ export class Sender {
     this.#clientId = parts.clientId
     this.#connect = parts.connect
     if (parts.writer !== undefined) {
+      this.#respoolOrder = new RespoolOrder()
       this.replayer = new SpoolReplayer(parts.writer.spool, {
         options: parts.options,
         buffer: parts.buffer,
@@ -66,9 +70,9 @@ export class Sender {
     }
   }
 
-  /** Records waiting in the spool. */
+  /** Records waiting in the spool, or timed out and about to go there. */
   get spooled (): number {
-    return this.writer?.spool.records ?? 0
+    return (this.writer?.spool.records ?? 0) + (this.#respoolOrder?.held ?? 0)
   }
 
   /** One record written by the app: false when the writer should wait for 'drain'. */
@@ -82,7 +86,7 @@ export class Sender {
       else this.#drainAtEndOfTurn()
       return accepted
     }
-    const spooling = this.spooled > 0
+    const spooling = (this.writer?.spool.records ?? 0) > 0
     if (this.conn.ready && this.buffer.length === 0 && !spooling && this.#produce(r)) return true
     // while the spool holds records, new ones queue behind them on disk: a key's order holds
     const accepted = spooling ? this.#toSpool(r) : this.#enqueue(r)
@@ -132,26 +136,29 @@ export class Sender {
   onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown): void {
     if (this.closed) return
     this.replayer?.settled(kept)
-    if (err && this.writer !== undefined && kept !== undefined && isTimeout(err)) {
+    const timedOut = err != null && isTimeout(err)
+    const order = kept === undefined ? undefined : this.#respoolOrder
+    if (timedOut && order !== undefined) {
       // an outage outlasted messageTimeoutMs: keep the record on disk instead of failing it,
       // and hold replay back for a while (it would only time out again)
       this.ledger.counters.respool()
       this.replayer?.pause()
-      this.#toSpool(kept as EncodedRecord)
     } else if (err) {
       this.ledger.failed(err, report)
     } else {
       this.replayer?.answered() // Kafka answers: replay may go on at once after the next timeout-free batch
       this.ledger.delivered(writtenAt)
     }
+    // to the spool in the order handed over (after the pause: replay must not take it back at once)
+    order?.reported(kept as EncodedRecord, timedOut, this.#respool)
     if (this.buffer.length > 0) this.drain()
   }
 
   /** At close or at exit: what memory still holds waits in the spool for the next run, or is dropped. */
   leaveBuffered (): void {
-    for (const r of this.buffer.clear()) {
-      if (this.writer?.leave(r) !== true) this.ledger.drop('closed', r)
-    }
+    const leave = (r: EncodedRecord): void => { if (this.writer?.leave(r) !== true) this.ledger.drop('closed', r) }
+    this.#respoolOrder?.release(leave) // timed out, older than what the buffer holds
+    for (const r of this.buffer.clear()) leave(r)
   }
 
   /** Closed: no more retries or replay. */
@@ -165,6 +172,7 @@ export class Sender {
   #produce (r: EncodedRecord): boolean {
     try {
       this.conn.produce(this.#clientId, r.topic, r.value, r.key, r.timestamp, r.headers, this.writer === undefined ? undefined : r)
+      this.#respoolOrder?.handedOver(r)
       this.ledger.produced(r)
       return true
     } catch (err) {
@@ -221,6 +229,8 @@ export class Sender {
     // with a spool, the caller waits only once the spool is full too
     return this.buffer.roomFor(r.value.length) || this.writer !== undefined
   }
+
+  readonly #respool = (r: EncodedRecord): void => { this.#toSpool(r) }
 
   /** Into the spool (it stays pending); when it cannot be kept, dropped, and under 'block' write() says false. */
   #toSpool (r: EncodedRecord): boolean {
