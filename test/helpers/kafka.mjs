@@ -38,18 +38,23 @@ export async function createTopic (topic, { partitions = 1, replicationFactor = 
 /**
  * Read `topic` from the beginning until `expected` messages arrived (or `timeoutMs`),
  * then keep reading for `settleMs` more so extra (duplicate) records are seen too.
- * Resolves with the messages (value, key as Buffers; headers as { name: string }).
+ * Resolves with the messages (value, key as Buffers; headers as { name: string }); `onMessage`
+ * sees each as it is read (the demo measures latency with it).
  *
  * A consumer that reads nothing for `stuckMs` while the topic's watermarks show records it
  * has not read is replaced by a new one that reads from the beginning again (said on stderr):
  * librdkafka consumers have been seen to stall on a freshly created topic, and a test is about
- * what is in Kafka, not about this helper's consumer.
+ * what is in Kafka, not about this helper's consumer. `onMessage` is not called again for as
+ * many messages as the replaced consumer had read.
  */
-export async function consumeAll (topic, expected, { timeoutMs = 60000, settleMs = 1000, stuckMs = 10000, bootstrap = brokers() } = {}) {
+export async function consumeAll (topic, expected, { timeoutMs = 60000, settleMs = 1000, stuckMs = 10000, bootstrap = brokers(), onMessage } = {}) {
   const deadline = Date.now() + timeoutMs
+  let seen = 0
+  const onRead = onMessage && ((m, i) => { if (i >= seen) onMessage(m) })
   for (let attempt = 1; ; attempt++) {
-    const { messages, stuck } = await readFromStart(topic, expected, { deadline, settleMs, stuckMs, bootstrap })
+    const { messages, stuck } = await readFromStart(topic, expected, { deadline, settleMs, stuckMs, bootstrap, onRead })
     if (!stuck) return messages
+    seen = Math.max(seen, messages.length)
     process.stderr.write(`consumeAll(${topic}): consumer ${attempt} read ${messages.length} of the ${stuck} records in Kafka ` +
       `and nothing for ${stuckMs} ms; reading again from the start with a new consumer\n`)
   }
@@ -59,7 +64,7 @@ export async function consumeAll (topic, expected, { timeoutMs = 60000, settleMs
  * One consumer's read of `topic` from offset 0: stops when settled, at `deadline`, or when it
  * read nothing for `stuckMs` although Kafka holds more than it read (`stuck`: how many).
  */
-async function readFromStart (topic, expected, { deadline, settleMs, stuckMs, bootstrap }) {
+async function readFromStart (topic, expected, { deadline, settleMs, stuckMs, bootstrap, onRead }) {
   const consumer = new Kafka.KafkaConsumer({
     'metadata.broker.list': bootstrap,
     'group.id': `klt-test-${randomUUID()}`,
@@ -92,7 +97,9 @@ async function readFromStart (topic, expected, { deadline, settleMs, stuckMs, bo
       for (const m of batch) {
         const headers = {}
         for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.from(v).toString()
-        messages.push({ value: m.value, key: m.key, partition: m.partition, offset: m.offset, timestamp: m.timestamp, headers })
+        const msg = { value: m.value, key: m.key, partition: m.partition, offset: m.offset, timestamp: m.timestamp, headers }
+        onRead?.(msg, messages.length)
+        messages.push(msg)
       }
     }
   } finally {
