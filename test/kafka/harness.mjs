@@ -81,15 +81,15 @@ function prepare ({ log }) {
  * (seen once in CI: no log line, no exit text) is started once more, and says so on stderr;
  * a second exit, or no answer within `timeoutMs`, fails with the broker's log tail.
  */
-async function startRetryingOnce (node, { detached, timeoutMs }) {
+async function startRetryingOnce (node, { detached, timeoutMs, expectBrokers = 1 }) {
   node.start({ detached })
   try {
-    await node.waitReady({ expectBrokers: 1, timeoutMs })
+    await node.waitReady({ expectBrokers, timeoutMs })
   } catch (err) {
     if (node.isRunning()) throw err
     process.stderr.write(`[kafka] ${err instanceof Error ? err.message.split('\n')[0] : err}; starting it once more\n`)
     node.start({ detached })
-    await node.waitReady({ expectBrokers: 1, timeoutMs })
+    await node.waitReady({ expectBrokers, timeoutMs })
   }
 }
 
@@ -164,8 +164,7 @@ export async function startCluster ({ ports = CLUSTER_PORTS, detached = false, l
   try {
     const clusterId = newClusterId()
     for (const n of nodes) n.format(clusterId, { standalone: false })
-    for (const n of nodes) n.start({ detached })
-    await Promise.all(nodes.map((n) => n.waitReady({ expectBrokers: nodes.length, timeoutMs })))
+    await Promise.all(nodes.map((n) => startRetryingOnce(n, { detached, timeoutMs, expectBrokers: nodes.length })))
   } catch (err) {
     await kafka.stop()
     throw err
