@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { countRecords, createTopic } from '../test/helpers/kafka.mjs'
 import { startSingle } from '../test/kafka/harness.mjs'
+import { ownPort } from '../test/kafka/ports.mjs'
 import { machineInfo, writeResults } from './utils/results.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -22,7 +23,7 @@ const OUTAGE = Number(args.outage ?? (args.quick ? 4 : 60))
 const BEFORE = args.quick ? 2 : 5
 const AFTER = args.quick ? 3 : 10
 const BUFFER = 32 * 1024 * 1024
-const PORT = 18992 // below the ephemeral ports: see test/integration/broker-faults.test.mjs
+const PORT = ownPort('outage.bench') // a broker of its own, apart from the tests' (see test/kafka/ports.mjs)
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
