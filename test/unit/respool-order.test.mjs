@@ -56,3 +56,36 @@ t.test('a record it never saw handed over goes at once; release() hands over wha
   order.reported(rs[0], true, respool)
   t.same(spooled, ['unknown', 0], 'a report after release goes at once')
 })
+
+t.test('many records, reported out of order in waves while more are handed over: timed-out ones come out in order, each once', async (t) => {
+  const order = new RespoolOrder()
+  const spooled = []
+  const respool = (r) => spooled.push(r.seq)
+  let next = 0
+  let timedOut = 0
+  const outstanding = []
+  let seed = 7
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+  for (let wave = 0; wave < 200; wave++) {
+    for (let i = 0; i < 100; i++) {
+      const r = { seq: next++ }
+      order.handedOver(r)
+      outstanding.push(r)
+    }
+    // report about half of what is outstanding, picked at random; a third of them time out
+    for (let i = outstanding.length / 2; i > 0; i--) {
+      const [r] = outstanding.splice(Math.floor(random() * outstanding.length), 1)
+      const out = random() < 1 / 3
+      if (out) timedOut++
+      order.reported(r, out, respool)
+    }
+  }
+  for (const r of outstanding.splice(0)) {
+    timedOut++
+    order.reported(r, true, respool)
+  }
+  t.equal(order.held, 0, 'nothing left waiting once every record is reported')
+  t.same(spooled, [...spooled].sort((a, b) => a - b), 'spooled in the order handed over')
+  t.equal(new Set(spooled).size, spooled.length, 'each once')
+  t.equal(spooled.length, timedOut, `every timed-out record (${timedOut} of ${next})`)
+})
