@@ -23,7 +23,9 @@ let transport
 const key = process.env.BENCH_KEY ?? 'reqId'
 // overflow 'block': the transport holds winston's stream back when the buffer is full, so a
 // loop of 1M calls is measured, not dropped
-if (kind === 'kafka') transport = new KafkaTransport({ brokers, topic: target, key, maxBufferMessages: 200000, overflow: 'block', exitHook: false, logHeaders: process.env.BENCH_HEADERS !== 'no' })
+// per-record headers: the default options unless BENCH_HEADERS says all or no
+const logHeaders = { all: true, no: false }[process.env.BENCH_HEADERS ?? '']
+if (kind === 'kafka') transport = new KafkaTransport({ brokers, topic: target, key, maxBufferMessages: 200000, overflow: 'block', exitHook: false, logHeaders })
 else if (kind === 'file') transport = new winston.transports.File({ filename: target })
 else transport = new NullTransport()
 const logger = winston.createLogger({ level: 'info', transports: [transport] })
