@@ -1,13 +1,6 @@
 // Pure functions behind `tail`: level ranks, filters and the pretty printer. No I/O here,
 // so every rule is unit-tested (test/unit/cli-format.test.mjs).
-import { levelOf } from '../core/record/level-time'
-
-/** Level names to ranks on pino's scale; winston's and syslog's names map onto it. */
-const RANKS: Record<string, number> = {
-  trace: 10, silly: 10, debug: 20, verbose: 20, http: 25, info: 30, notice: 35,
-  warn: 40, warning: 40, error: 50, err: 50, fatal: 60, crit: 60, critical: 60, alert: 60, emerg: 60, emergency: 60
-}
-const PINO_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+import { LEVEL_RANKS, PINO_LEVELS, levelOf } from '../core/record/level-time'
 
 /** The rank of a level given as a pino number or a name (any case); undefined when unknown. */
 export function levelRank (level: unknown): number | undefined {
@@ -15,14 +8,14 @@ export function levelRank (level: unknown): number | undefined {
   if (typeof level === 'string') {
     const lower = level.trim().toLowerCase()
     if (/^\d+$/.test(lower)) return Number(lower)
-    return RANKS[lower]
+    return LEVEL_RANKS[lower]
   }
   return undefined
 }
 
 /** A level as a lowercase name (pino numbers become names); undefined when there is none. */
 export function levelName (level: unknown): string | undefined {
-  if (typeof level === 'number') return PINO_NAMES[level] ?? String(level)
+  if (typeof level === 'number') return PINO_LEVELS[level] ?? String(level)
   if (typeof level === 'string' && level.trim() !== '') return level.trim().toLowerCase()
   return undefined
 }

@@ -128,3 +128,14 @@ t.test('the default headers: none on a JSON line, content-type and level where t
   t.same(names(spooled.encode('{"level":30,"msg":"m"}')), ['log-id'], 'with a spool: a log id on every record')
   t.same(names(spooled.encode('plain')), ['content-type', 'log-id'], 'a text line without a level word: no level header')
 })
+
+t.test('OTLP severity from a level name: pino, winston npm and syslog names on one scale', async (t) => {
+  const { severityNumber } = require('../../dist/core/record/otlp.js')
+  const { levelRank } = require('../../dist/cli/format.js')
+  const cases = [['trace', 1], ['silly', 1], ['debug', 5], ['verbose', 5], ['info', 9], ['notice', 11], ['warn', 13],
+    ['warning', 13], ['error', 17], ['crit', 21], ['alert', 21], ['emerg', 21], ['FATAL', 21], ['custom', 0]]
+  for (const [name, severity] of cases) {
+    t.equal(severityNumber(name, {}), severity, `${name} → ${severity}`)
+    if (severity > 0) t.ok(levelRank(name) > 0, `tail ranks ${name} on the same scale`)
+  }
+})

@@ -10,6 +10,12 @@ import type { LogFields } from '../config/types'
 /** pino's own levels: number → label. */
 export const PINO_LEVELS: Readonly<Record<number, string>> = Object.freeze({ 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' })
 
+/** Level names of pino, winston (npm and syslog levels) and other loggers, lowercase → pino's rank. */
+export const LEVEL_RANKS: Readonly<Record<string, number>> = Object.freeze({
+  trace: 10, silly: 10, debug: 20, verbose: 20, http: 25, info: 30, notice: 35, warn: 40, warning: 40,
+  error: 50, err: 50, fatal: 60, crit: 60, critical: 60, alert: 60, emerg: 60, emergency: 60
+})
+
 /** The top-level fields a JSON line's level and time are read from (what a scan must yield). */
 export const LEVEL_TIME_FIELDS: readonly string[] = Object.freeze([
   'level', 'log.level', 'log', 'severity_text', 'severityText', 'severity_number', 'severityNumber',

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import { ConfigError } from '../errors'
 import type { Encoding, LogFields } from '../config/types'
+import { LEVEL_RANKS } from './level-time'
 
 interface Serializer { serializeRequest: (records: unknown[]) => Uint8Array | undefined }
 interface Transformer { JsonLogsSerializer: Serializer, ProtobufLogsSerializer: Serializer }
@@ -37,14 +38,11 @@ export function severityNumber (label: string | undefined, fields: LogFields): n
   const given = fields['severity_number'] ?? fields['severityNumber']
   if (typeof given === 'number' && Number.isInteger(given) && given >= 1 && given <= 24) return given
   const raw = fields['level']
-  const rank = typeof raw === 'number' ? raw : label === undefined ? undefined : NAMED[label.toLowerCase()]
+  const rank = typeof raw === 'number' ? raw : label === undefined ? undefined : LEVEL_RANKS[label.toLowerCase()]
   if (rank === undefined) return 0
   // pino 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal → 1, 5, 9, 13, 17, 21
   return Math.max(1, Math.min(24, Math.round(1 + (rank - 10) * 0.4)))
 }
-const NAMED: Readonly<Record<string, number>> = Object.freeze({
-  trace: 10, silly: 10, debug: 20, verbose: 20, http: 25, info: 30, notice: 35, warn: 40, warning: 40, error: 50, err: 50, fatal: 60, crit: 60, critical: 60
-})
 
 // fields that become parts of the OTLP record rather than attributes
 const MAPPED = new Set([
