@@ -1,6 +1,6 @@
 // Pure functions behind `tail`: level ranks, filters and the pretty printer. No I/O here,
 // so every rule is unit-tested (test/unit/cli-format.test.mjs).
-import { LEVEL_RANKS, PINO_LEVELS, levelOf } from '../core/record/level-time'
+import { LEVEL_RANKS, PINO_LEVELS, levelOf, timeOf } from '../core/record/level-time'
 
 /** The rank of a level given as a pino number or a name (any case); undefined when unknown. */
 export function levelRank (level: unknown): number | undefined {
@@ -66,11 +66,8 @@ function colourFor (rank: number | undefined): string {
 }
 
 function timeText (fields: Record<string, unknown> | undefined, meta: RecordMeta): string {
-  const t = fields?.['time'] ?? fields?.['timestamp'] ?? fields?.['@timestamp']
-  let ms: number | undefined
-  if (typeof t === 'number' && Number.isFinite(t)) ms = t
-  else if (typeof t === 'string' && Number.isFinite(Date.parse(t))) ms = Date.parse(t)
-  else ms = meta.timestamp
+  // the record's own time as the producer reads it (seconds, ms, µs or ns, or ISO), else Kafka's
+  const ms = timeOf(fields) ?? meta.timestamp
   if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return '-'
   const d = new Date(ms)
   return Number.isNaN(d.getTime()) ? '-' : d.toISOString()

@@ -92,3 +92,13 @@ t.test('levels of ECS, OpenTelemetry and custom-level records (#20)', async (t) 
   t.equal(formatRecord('{"log.level":"info","message":"m"}', {}, { json: false, color: false, minLevel: 40 }), undefined, 'and hides an ECS info record')
   t.match(prettyRecord({ 'log.level': 'error', '@timestamp': '2026-12-03T00:00:00.000Z', message: 'boom' }, {}, false), /^2026-12-03T00:00:00.000Z ERROR boom$/)
 })
+
+t.test('record times in seconds (pino unixTime), µs or ns (OpenTelemetry) print as the same instant', async (t) => {
+  const seconds = JSON.stringify({ level: 30, time: Math.floor(time / 1000), msg: 's' })
+  t.equal(formatRecord(seconds, {}, plain), '2026-11-26T12:00:00.000Z INFO  s')
+  const nanos = JSON.stringify({ severity_text: 'WARN', timestamp: String(time) + '000000', body: 'n', msg: 'n' })
+  t.match(formatRecord(nanos, {}, plain), /^2026-11-26T12:00:00\.123Z /)
+  const micros = JSON.stringify({ level: 'info', timestamp: time * 1000, message: 'u' })
+  t.match(formatRecord(micros, {}, plain), /^2026-11-26T12:00:00\.123Z /)
+  t.equal(formatRecord('{"msg":"bad time","time":"soon"}', { timestamp: time }, plain), '2026-11-26T12:00:00.123Z -     bad time', 'an unreadable time: Kafka\'s')
+})
