@@ -72,7 +72,12 @@ export class Sender {
 
   /** Records waiting in the spool, or timed out and about to go there. */
   get spooled (): number {
-    return (this.writer?.spool.records ?? 0) + (this.#respoolOrder?.held ?? 0)
+    return this.#onDisk + (this.#respoolOrder?.held ?? 0)
+  }
+
+  /** Records in the spool's files. */
+  get #onDisk (): number {
+    return this.writer?.spool.records ?? 0
   }
 
   /** One record written by the app: false when the writer should wait for 'drain'. */
@@ -86,7 +91,7 @@ export class Sender {
       else this.#drainAtEndOfTurn()
       return accepted
     }
-    const spooling = (this.writer?.spool.records ?? 0) > 0
+    const spooling = this.#onDisk > 0
     if (this.conn.ready && this.buffer.length === 0 && !spooling && this.#produce(r)) return true
     // while the spool holds records, new ones queue behind them on disk: a key's order holds
     const accepted = spooling ? this.#toSpool(r) : this.#enqueue(r)

@@ -1,7 +1,8 @@
 // Client ports of the brokers that test files and benchmarks start for themselves. Tap runs
 // two test files at once (and bench-smoke runs every benchmark), so no two brokers may share
-// a port: a broker started on a port another one holds exits during start-up. Each broker also takes the next two ports (controller, and a second
-// listener for the secure and OAUTHBEARER ones). All sit clear of the shared test broker
+// a port: a broker started on a port another one holds exits during start-up. Each broker
+// also takes the next two ports (controller, and a second listener for the secure and
+// OAUTHBEARER ones). All sit clear of the shared test broker
 // (19092-19093), the cluster (29092-29094, 29192-29194) and below Linux's ephemeral ports
 // (32768-60999): a client retrying a closed port there can end up connected to itself,
 // holding the port a broker is about to start on. test/unit/ports.test.mjs checks the spacing.

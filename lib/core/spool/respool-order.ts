@@ -21,8 +21,12 @@ export class RespoolOrder {
   #queue: Handed[] = []
   #head = 0
   readonly #byRecord = new Map<EncodedRecord, Handed>()
+  #held = 0
+
   /** Timed out, waiting for older records' reports. */
-  held = 0
+  get held (): number {
+    return this.#held
+  }
 
   handedOver (r: EncodedRecord): void {
     const h: Handed = { r, state: PENDING }
@@ -39,14 +43,14 @@ export class RespoolOrder {
     }
     this.#byRecord.delete(r)
     h.state = timedOut ? TIMED_OUT : SETTLED
-    if (timedOut) this.held++
+    if (timedOut) this.#held++
     const queue = this.#queue
     while (this.#head < queue.length) {
       const older = queue[this.#head] as Handed
       if (older.state === PENDING) break
       this.#head++
       if (older.state === TIMED_OUT) {
-        this.held--
+        this.#held--
         respool(older.r)
       }
     }
@@ -68,6 +72,6 @@ export class RespoolOrder {
     this.#queue = []
     this.#head = 0
     this.#byRecord.clear()
-    this.held = 0
+    this.#held = 0
   }
 }
