@@ -103,3 +103,11 @@ t.test("librdkafka's queue is bounded from the buffer's bounds", async (t) => {
   t.same(queue({ maxBufferMessages: 5000 }), [5000, 32768, 5000], 'never more records than maxBufferMessages')
   t.same(queue({ rdkafka: { 'queue.buffering.max.messages': 200000 } }), [200000, 32768, 10000], 'an explicit rdkafka setting wins')
 })
+
+t.test('librdkafka reconnects within 1 s while a broker is away (timed-out records are reported that soon after messageTimeoutMs, issue #31)', async (t) => {
+  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/config/options.js')
+  const { buildRdkafkaConfig, RECONNECT_BACKOFF_MAX_MS } = createRequire(import.meta.url)('../../dist/core/config/rdkafka-config.js')
+  t.equal(RECONNECT_BACKOFF_MAX_MS, 1000)
+  t.equal(buildRdkafkaConfig(resolveOptions(ok)).global['reconnect.backoff.max.ms'], 1000, 'the Java client\'s default, not librdkafka\'s 10 s')
+  t.equal(buildRdkafkaConfig(resolveOptions({ ...ok, rdkafka: { 'reconnect.backoff.max.ms': 5000 } })).global['reconnect.backoff.max.ms'], 5000, 'an explicit rdkafka setting wins')
+})

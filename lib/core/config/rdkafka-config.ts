@@ -12,6 +12,12 @@ const TOPIC_LEVEL = new Set([
   'offset.store.method', 'consume.callback.max.messages'
 ])
 
+/**
+ * librdkafka's `reconnect.backoff.max.ms` here. A record librdkafka gives up on is reported
+ * up to 1.5 x this (its jitter) plus 1 s (its timeout scan) after `messageTimeoutMs`.
+ */
+export const RECONNECT_BACKOFF_MAX_MS = 1000
+
 export interface RdkafkaConfig {
   global: Record<string, RdkafkaValue>
   topic: Record<string, RdkafkaValue>
@@ -43,7 +49,12 @@ export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
     // room for a record's key and headers on top of its value
     'message.max.bytes': Math.max(o.maxMessageBytes + 64 * 1024, 1000000),
     // surface connection problems as events rather than only in librdkafka's log
-    'socket.keepalive.enable': true
+    'socket.keepalive.enable': true,
+    // While a broker is down, librdkafka times out the records queued for it only when that
+    // broker's thread wakes, and in an outage it wakes once per reconnect attempt: with
+    // librdkafka's 10 s (x1.5 jitter) a record's report came up to 15 s after
+    // messageTimeoutMs (issue #31). The Java client's 1 s bounds that delay to 1.5 s.
+    'reconnect.backoff.max.ms': RECONNECT_BACKOFF_MAX_MS
   }
   const topic: Record<string, RdkafkaValue> = {
     'request.required.acks': o.acks === 'all' ? -1 : o.acks,
