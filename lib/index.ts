@@ -8,10 +8,10 @@ export type {
   KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Encoding, Compression, OverflowPolicy, LogHeaderName, SpoolOptions, SpoolFsync,
   OAuthBearerToken, OAuthBearerTokenOption
 } from './core/config/options'
-export type { MetricsSnapshot, DropReason, SpoolMetrics } from './core/metrics/metrics'
+export type { MetricsSnapshot, DropReason, SpoolMetrics, TimestampMetrics } from './core/metrics/metrics'
 export {
   KafkaLogError, ConfigError, ConnectError, DeliveryError, ClosedError,
-  BadRecordError, NativeLoadError, SpoolLockedError, SpoolError, AuthError, ERROR_CODES, type ErrorCode
+  BadRecordError, NativeLoadError, SpoolLockedError, SpoolError, AuthError, ClockAheadError, ERROR_CODES, type ErrorCode
 } from './core/errors'
 export { safeStringify } from './core/record/safe-json'
 export { toPrometheus, type PrometheusOptions } from './core/metrics/prometheus'

@@ -82,15 +82,30 @@ bool ReadHead(const char* b, size_t n, Head* h) {
   uint64_t t = 0;
   while (i < n && IsDigit(b[i]) && i - from < 18) t = t * 10 + static_cast<uint64_t>(b[i++] - '0');
   if (i == from || i - from > 17) return false;  // beyond exact doubles: the JS encoder decides
+  if (i < n && b[i] != ',' && b[i] != '}') return false;  // 1.5e12, 1e300: not an integer, the JS encoder reads it
   h->time = static_cast<double>(t);
   return true;
 }
 
 // epochMs() of level-time.ts for a non-negative number: s, ms, µs or ns told apart by size
+// (t has at most 17 digits: ReadHead leaves longer times to the JS encoder)
 int64_t EpochMs(double t) {
   if (t <= 0) return 0;  // null in JS: the batch path sends 0 (librdkafka's now) for it too
   double ms = t < 1e11 ? t * 1000 : t > 1e17 ? t / 1e6 : t > 1e14 ? t / 1e3 : t;
   return static_cast<int64_t>(ms);
+}
+
+// KafkaClock.stamp() of lib/core/record/kafka-time.ts (issue #32): the own time when it can
+// be a log time (in [oldest, latest]), else the send time (0: librdkafka's now)
+struct Window {
+  int64_t oldest;
+  int64_t latest;
+  int64_t sendTime;
+};
+
+int64_t Stamp(int64_t own, const Window& w, bool* replaced) {
+  *replaced = own != 0 && (own < w.oldest || own > w.latest);
+  return own == 0 || *replaced ? w.sendTime : own;
 }
 
 // levelLabel() of level-time.ts for the head's level
@@ -172,20 +187,31 @@ NAN_METHOD(MakeLinePlan) {
   info.GetReturnValue().Set(static_cast<uint32_t>(plans.size() - 1));
 }
 
-// produceLines(client, name, plan, chunk: Buffer, start, end, out: Float64Array(4)) -> undefined
-// Takes the newline-ended lines of chunk[start, end) in order (empty ones skipped). out:
-// [0] the offset reached (the start of the line that stopped the call, or past the last
-// line taken), [1] records handed over, [2] their value bytes, [3] why it stopped: 0 (all
-// complete lines taken), 1 (the line at out[0] is for the JS encoder), kNotConnected, or
-// the librdkafka error for the line at out[0] (QUEUE_FULL, ...).
+// produceLines(client, name, plan, chunk: Buffer, start, end, out: Float64Array(5),
+//              clock: Float64Array(3)) -> undefined
+// Takes the newline-ended lines of chunk[start, end) in order (empty ones skipped). clock:
+// [oldest, latest, send time] of the producer's KafkaClock. out: [0] the offset reached
+// (the start of the line that stopped the call, or past the last line taken), [1] records
+// handed over, [2] their value bytes, [3] why it stopped: 0 (all complete lines taken), 1
+// (the line at out[0] is for the JS encoder), kNotConnected, or the librdkafka error for the
+// line at out[0] (QUEUE_FULL, ...), [4] records sent with the send time instead of their own.
 NAN_METHOD(ProduceLines) {
-  if (info.Length() < 7 || !IsClient(info[0]) || !info[1]->IsString() || !info[2]->IsUint32() ||
-      !node::Buffer::HasInstance(info[3]) || !info[4]->IsNumber() || !info[5]->IsNumber() || !info[6]->IsFloat64Array()) {
+  if (info.Length() < 8 || !IsClient(info[0]) || !info[1]->IsString() || !info[2]->IsUint32() ||
+      !node::Buffer::HasInstance(info[3]) || !info[4]->IsNumber() || !info[5]->IsNumber() || !info[6]->IsFloat64Array() ||
+      !info[7]->IsFloat64Array()) {
     return Nan::ThrowTypeError("produceLines: bad arguments");
   }
   uint32_t id = info[2].As<v8::Uint32>()->Value();
   v8::Local<v8::Float64Array> outArray = info[6].As<v8::Float64Array>();
-  if (id >= plans.size() || outArray->Length() < 4) return Nan::ThrowRangeError("produceLines: bad plan or out array");
+  v8::Local<v8::Float64Array> clockArray = info[7].As<v8::Float64Array>();
+  if (id >= plans.size() || outArray->Length() < 5 || clockArray->Length() < 3) {
+    return Nan::ThrowRangeError("produceLines: bad plan, out or clock array");
+  }
+  const double* clock = Data<double>(clockArray);
+  for (int i = 0; i < 3; i++) {
+    if (!(clock[i] >= 0 && clock[i] < 9e15)) return Nan::ThrowRangeError("produceLines: clock outside [0, 9e15)");
+  }
+  const Window window{static_cast<int64_t>(clock[0]), static_cast<int64_t>(clock[1]), static_cast<int64_t>(clock[2])};
   const Plan& plan = *plans[id];
   const char* chunk = node::Buffer::Data(info[3]);
   size_t chunkLength = node::Buffer::Length(info[3]);
@@ -197,6 +223,7 @@ NAN_METHOD(ProduceLines) {
   out[1] = 0;
   out[2] = 0;
   out[3] = kNotConnected;
+  out[4] = 0;
 
   bool levelNeeded = (plan.flags & kLevelHeader) != 0 || plan.topicParts.size() > 1;
   WithHandle(info[0].As<v8::Object>(), info[1], [&](rd_kafka_t* rk) {
@@ -208,6 +235,7 @@ NAN_METHOD(ProduceLines) {
     size_t at = start;
     double records = 0;
     double bytes = 0;
+    double replaced = 0;
     int32_t stop = kEnd;
     while (at < end) {
       const char* line = chunk + at;
@@ -270,13 +298,15 @@ NAN_METHOD(ProduceLines) {
         }
         if (plan.flags & kLevelHeader) rd_kafka_header_add(hs, "level", 5, label.data(), label.size());
       }
+      bool late = false;
+      int64_t stamp = Stamp(EpochMs(head.time), window, &late);
       rd_kafka_resp_err_t err = rd_kafka_producev(rk,
           RD_KAFKA_V_RKT(rkt),
           RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_VALUE(const_cast<char*>(line), length),
           RD_KAFKA_V_KEY(keyData, keyLength),
-          RD_KAFKA_V_TIMESTAMP(EpochMs(head.time)),
+          RD_KAFKA_V_TIMESTAMP(stamp),
           RD_KAFKA_V_HEADERS(hs),
           RD_KAFKA_V_END);
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -285,6 +315,7 @@ NAN_METHOD(ProduceLines) {
         break;
       }
       records++;
+      if (late) replaced++;
       bytes += static_cast<double>(length);
       at = next;
     }
@@ -293,6 +324,7 @@ NAN_METHOD(ProduceLines) {
     out[1] = records;
     out[2] = bytes;
     out[3] = stop;
+    out[4] = replaced;
   });
 }
 

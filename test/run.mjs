@@ -20,7 +20,7 @@ const unitOnly = args.includes('--unit')
 const files = args.filter((a) => a !== '--unit')
 const log = (m) => process.stderr.write(`[test] ${m}\n`)
 // run a second time on node-rdkafka's produce() when the native batch path is built
-const PRODUCE_PATH_FILES = ['core-delivery', 'produce-consume', 'shared-connection', 'overflow', 'unknown-topic', 'pino-delivery']
+const PRODUCE_PATH_FILES = ['core-delivery', 'produce-consume', 'shared-connection', 'overflow', 'unknown-topic', 'pino-delivery', 'timestamps']
   .map((name) => `test/integration/${name}.test.mjs`)
 
 let kafka

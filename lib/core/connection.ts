@@ -4,8 +4,9 @@ import type { ResolvedTokenSource } from './config/types'
 import { AuthError, ConfigError, KafkaLogError, NativeLoadError } from './errors'
 import { processIsIdle } from './lifecycle/exit'
 import { loadRdkafka } from './native'
-import { BATCH_NOT_CONNECTED, batchAddon, FlatBatch, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
+import { BATCH_NOT_CONNECTED, batchAddon, clockWindow, FlatBatch, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
 import { TokenKeeper } from './oauth-token'
+import type { KafkaClock } from './record/kafka-time'
 import type { EncodedRecord } from './record/record'
 import { redact, type RdkafkaConfig } from './config/rdkafka-config'
 
@@ -73,7 +74,8 @@ export class Connection {
   readonly #clients = new Map<number, ConnectionClient>()
   #native: NativeProducer
   readonly #batch = new FlatBatch()
-  readonly #linesOut = new Float64Array(4)
+  readonly #linesOut = new Float64Array(5)
+  readonly #linesClock = new Float64Array(3)
   #nativeFailed = false
   #state: 'idle' | 'connecting' | 'ready' = 'idle'
   #connectStarted = 0
@@ -201,14 +203,15 @@ export class Connection {
    * {@link batches}). Returns how many it took, from the first, and the librdkafka error
    * code of the record that stopped it (0: none; {@link BATCH_NOT_CONNECTED}: closing).
    */
-  produceBatch (clientId: number, count: number, at: (i: number) => EncodedRecord): { taken: number, code: number } {
+  produceBatch (clientId: number, count: number, at: (i: number) => EncodedRecord, clock: KafkaClock): { taken: number, code: number } {
     const { addon, native } = this.#nativeHandle()
     if (addon === undefined || !native._isConnected) return { taken: 0, code: BATCH_NOT_CONNECTED }
     const b = this.#batch
-    b.fill(count, at)
+    b.fill(count, at, clock)
     if (this.isShared) for (const topic of b.topics) this.#noteTopic(topic, clientId)
     try {
       const taken = addon.produceBatch(native._client, native.name, count, b.topics, b.values, b.keys, b.timestamps, b.headerCounts, b.headers, b.out)
+      for (let i = 0; i < taken; i++) clock.sent(at(i).timestamp, b.timestamps[i] as number)
       return { taken, code: taken < count ? b.out[0] ?? 0 : 0 }
     } catch (err) {
       this.#nativeFailure(err)
@@ -221,21 +224,21 @@ export class Connection {
    * path (only when {@link batches}), as far as it takes them. A shared connection takes
    * only plans with a constant topic (it notes who writes to each topic).
    */
-  produceLines (clientId: number, plan: NativeLinePlan, chunk: Buffer, start: number, end: number): LinesResult {
+  produceLines (clientId: number, plan: NativeLinePlan, chunk: Buffer, start: number, end: number, clock: KafkaClock): LinesResult {
     const { addon, native } = this.#nativeHandle()
-    if (addon === undefined || !native._isConnected) return { at: start, records: 0, bytes: 0, stop: BATCH_NOT_CONNECTED }
+    if (addon === undefined || !native._isConnected) return { at: start, records: 0, bytes: 0, stop: BATCH_NOT_CONNECTED, replaced: 0 }
     if (this.isShared) {
-      if (plan.topic === undefined) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
+      if (plan.topic === undefined) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED, replaced: 0 }
       this.#noteTopic(plan.topic, clientId)
     }
     const out = this.#linesOut
     try {
-      addon.produceLines(native._client, native.name, plan.id, chunk, start, end, out)
+      addon.produceLines(native._client, native.name, plan.id, chunk, start, end, out, clockWindow(clock, this.#linesClock))
     } catch (err) {
       this.#nativeFailure(err)
-      return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
+      return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED, replaced: 0 }
     }
-    return { at: out[0] ?? start, records: out[1] ?? 0, bytes: out[2] ?? 0, stop: out[3] ?? BATCH_NOT_CONNECTED }
+    return { at: out[0] ?? start, records: out[1] ?? 0, bytes: out[2] ?? 0, stop: out[3] ?? BATCH_NOT_CONNECTED, replaced: out[4] ?? 0 }
   }
 
   /** The addon (when built) and what it needs of node-rdkafka's producer: its C++ client, its name. */

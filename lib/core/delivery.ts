@@ -17,6 +17,26 @@ export function isTimeout (err: LibrdKafkaError): boolean {
   return err.code === ERR_MSG_TIMED_OUT || MSG_TIMED_OUT_MESSAGE.test(err.message) || (err as { isRetriable?: boolean }).isRetriable === true
 }
 
+// The broker refused records of a batch (issue #32). Kafka refuses the whole batch when one
+// record is invalid; with its per-record errors (KIP-467), librdkafka reports each record
+// that was invalid with the broker's code (INVALID_TIMESTAMP when the batch had one, else
+// INVALID_RECORD) and the others as refused only for being in that batch.
+const ERR_INVALID_TIMESTAMP = 32
+const ERR_INVALID_RECORD = 87
+const ERR_INVALID_DIFFERENT_RECORD = -138
+const REFUSED_MESSAGE = /invalid timestamp|failed to validate record/i
+const INNOCENT_MESSAGE = /invalid record in the same batch/i
+
+/** Kafka refused this record itself: its timestamp, or (several in a batch) some validation. */
+export function isRefusedRecord (err: LibrdKafkaError): boolean {
+  return err.code === ERR_INVALID_TIMESTAMP || err.code === ERR_INVALID_RECORD || REFUSED_MESSAGE.test(err.message)
+}
+
+/** Kafka refused this record only because another record in its batch was invalid: it can go again as it was. */
+export function isRefusedWithBatch (err: LibrdKafkaError): boolean {
+  return err.code === ERR_INVALID_DIFFERENT_RECORD || INNOCENT_MESSAGE.test(err.message)
+}
+
 export function isUnknownTopic (err: LibrdKafkaError): boolean {
   return UNKNOWN_TOPIC_CODES.has(err.code) || UNKNOWN_TOPIC_MESSAGE.test(err.message)
 }

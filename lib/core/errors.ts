@@ -1,7 +1,7 @@
 /** Every error code this library uses, one per class below: public API (match on codes, not on messages). */
 export const ERROR_CODES = [
   'KLT_ERROR', 'KLT_INVALID_OPTIONS', 'KLT_CONNECT_TIMEOUT', 'KLT_DELIVERY_FAILED', 'KLT_CLOSED', 'KLT_BAD_RECORD',
-  'KLT_NATIVE_LOAD', 'KLT_SPOOL_LOCKED', 'KLT_SPOOL', 'KLT_AUTH'
+  'KLT_NATIVE_LOAD', 'KLT_SPOOL_LOCKED', 'KLT_SPOOL', 'KLT_AUTH', 'KLT_CLOCK_AHEAD'
 ] as const
 
 export type ErrorCode = typeof ERROR_CODES[number]
@@ -77,4 +77,13 @@ export class SpoolError extends KafkaLogError {
  */
 export class AuthError extends KafkaLogError {
   static override readonly code = 'KLT_AUTH'
+}
+
+/**
+ * Kafka refused records stamped with this host's now: its clock runs ahead of the brokers'
+ * (or the records are refused for another reason, such as a record without a key on a
+ * compacted topic). Records are sent with the send time set back; reported once.
+ */
+export class ClockAheadError extends KafkaLogError {
+  static override readonly code = 'KLT_CLOCK_AHEAD'
 }

@@ -17,7 +17,12 @@ export async function settle (s: Sender, connected: Waiters, deadline: number): 
     await sleep(Math.min(SPOOL_SENT_POLL_MS, left()))
   }
   await s.buffer.waitEmpty(left())
-  await flushNative(s, left())
+  // a record Kafka refused for its timestamp is sent again from its report (issue #32):
+  // when that happened during a flush, flush again for it
+  for (let resent = -1; resent !== s.clock.resent && left() > 0;) {
+    resent = s.clock.resent
+    await flushNative(s, left())
+  }
 }
 
 /**
@@ -29,12 +34,14 @@ function flushNative (s: Sender, timeoutMs: number): Promise<void> {
   if (counters.inflight() === 0 || !s.conn.ready) return Promise.resolve()
   const deadline = Date.now() + timeoutMs
   const handedOver = counters.produced
+  const resent = s.clock.resent
   return new Promise((resolve) => {
     s.conn.flush(timeoutMs, (err) => {
       // reports fired during the flush reach JS through node-rdkafka's dispatcher: let them land
       const land = (): void => {
         if (s.options.deliveryReports === 'errors') {
-          if (!err) counters.settle(handedOver)
+          // the rest count as delivered, unless some were refused and are on their way again
+          if (!err && s.clock.resent === resent) counters.settle(handedOver)
           resolve()
         } else if (counters.inflight() === 0 || Date.now() >= deadline || !s.conn.ready) {
           resolve()

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { EncodedRecord } from './record/record'
+import { OLDEST_MS, type KafkaClock } from './record/kafka-time'
 import type { LinePlan } from './record/line-plan'
 import { loadRdkafka } from './native'
 
@@ -11,8 +12,8 @@ interface BatchAddon {
   errorText: (code: number) => string
   makeLinePlan: (topicParts: string[], keyKind: number, keyText: string, statics: string[], flags: number,
     labels: Array<number | string>, maxBytes: number) => number
-  /** out: [offset reached, records, value bytes, stop code] (native/lines.cc) */
-  produceLines: (client: object, name: string, plan: number, chunk: Buffer, start: number, end: number, out: Float64Array) => void
+  /** out: [offset reached, records, value bytes, stop code, records sent with the send time]; clock: [oldest, latest, send time] (native/lines.cc) */
+  produceLines: (client: object, name: string, plan: number, chunk: Buffer, start: number, end: number, out: Float64Array, clock: Float64Array) => void
 }
 
 /** Why the native line path stopped: every complete line was taken. */
@@ -43,6 +44,17 @@ export interface LinesResult {
   bytes: number
   /** LINES_END, LINES_UNSUPPORTED, BATCH_NOT_CONNECTED or librdkafka's error for the line at `at`. */
   stop: number
+  /** Records sent with the send time: their own time could not be a Kafka timestamp. */
+  replaced: number
+}
+
+/** The window of a KafkaClock, now, as the native line path takes it. */
+export function clockWindow (clock: KafkaClock, into: Float64Array): Float64Array {
+  const now = Date.now()
+  into[0] = OLDEST_MS
+  into[1] = clock.latest(now)
+  into[2] = clock.sendTime(now)
+  return into
 }
 
 /** The most records handed over in one native call. */
@@ -91,8 +103,9 @@ export class FlatBatch {
   readonly headers: string[] = []
   readonly out = new Int32Array(1)
 
-  /** Lay out the first `count` records that `at` gives. */
-  fill (count: number, at: (i: number) => EncodedRecord): void {
+  /** Lay out the first `count` records that `at` gives, each with its Kafka timestamp from `clock`. */
+  fill (count: number, at: (i: number) => EncodedRecord, clock: KafkaClock): void {
+    const now = Date.now()
     this.topics.length = 0
     this.values.length = 0
     this.keys.length = 0
@@ -102,7 +115,7 @@ export class FlatBatch {
       this.topics.push(r.topic)
       this.values.push(r.value)
       this.keys.push(r.key)
-      this.timestamps[i] = r.timestamp ?? 0
+      this.timestamps[i] = clock.stamp(r.timestamp, now)
       let n = 0
       for (const h of r.headers) {
         for (const name in h) {

@@ -120,7 +120,8 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
           drop: (reason, r) => { ledger.drop(reason, r) },
           report: (err) => { ledger.report(err) }
         }),
-      connect: () => { this.#startConnecting() }
+      connect: () => { this.#startConnecting() },
+      reread: (value) => this.#encoder.reread(value)
     })
     this.#exit = {
       // a signal without an application handler: flush, but close nothing (the app may log on until it ends)
@@ -318,6 +319,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
       dropped: c.droppedTotal(),
       droppedByReason: { ...c.dropped },
       truncated: c.truncated,
+      timestamps: { replaced: this.#sender.clock.replaced, resent: this.#sender.clock.resent, correctionMs: this.#sender.clock.correctionMs },
       buffered: buffer.length,
       bufferedBytes: buffer.bytes,
       inflight,

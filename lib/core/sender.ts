@@ -2,10 +2,11 @@ import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
 import type { BoundedBuffer } from './buffer'
 import type { ResolvedOptions } from './config/options'
 import type { Connection } from './connection'
-import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isTimeout } from './delivery'
+import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isRefusedRecord, isRefusedWithBatch, isTimeout } from './delivery'
 import { BATCH_NOT_CONNECTED, BATCH_RECORDS, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
-import { DeliveryError } from './errors'
+import { ClockAheadError, DeliveryError } from './errors'
 import type { Ledger } from './ledger'
+import { KafkaClock } from './record/kafka-time'
 import type { EncodedRecord } from './record/record'
 import { RespoolOrder } from './spool/respool-order'
 import { SpoolReplayer } from './spool/replayer'
@@ -24,6 +25,8 @@ export interface SenderParts {
   readonly writer: SpoolWriter | undefined
   /** Start connecting (the producer registers for the exit hand-over first). */
   readonly connect: () => void
+  /** The own time and per-record headers the encoder gives a record with this value (a refused record is sent again with them). */
+  readonly reread: (value: Buffer) => Pick<EncodedRecord, 'timestamp' | 'headers'>
 }
 
 /**
@@ -40,10 +43,14 @@ export class Sender {
   readonly replayer: SpoolReplayer | undefined
   /** With a spool: timed-out records go back to it in the order they were handed over. */
   readonly #respoolOrder: RespoolOrder | undefined
+  /** Each record's Kafka timestamp: its own time, or the send time (issue #32). */
+  readonly clock = new KafkaClock()
   readonly #clientId: number
   readonly #connect: () => void
+  readonly #reread: (value: Buffer) => Pick<EncodedRecord, 'timestamp' | 'headers'>
   #retryTimer: NodeJS.Timeout | undefined
   #drainSoon = false
+  #waveSoon = false
   /** Intake has stopped (close() was called); what was written still goes out. */
   closing = false
   /** Closed: nothing more goes to librdkafka, late reports are ignored. */
@@ -57,6 +64,7 @@ export class Sender {
     this.writer = parts.writer
     this.#clientId = parts.clientId
     this.#connect = parts.connect
+    this.#reread = parts.reread
     if (parts.writer !== undefined) {
       this.#respoolOrder = new RespoolOrder()
       this.replayer = new SpoolReplayer(parts.writer.spool, {
@@ -118,9 +126,10 @@ export class Sender {
   sendLines (plan: NativeLinePlan, data: Buffer, start: number, end: number): LinesResult {
     // what waits in the buffer goes first; not while a full queue's retry is due (it would refuse them again)
     if (this.native && this.buffer.length > 0 && this.conn.ready && !this.closed && this.#retryTimer === undefined) this.drain()
-    if (!this.takesLines) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED }
-    const r = this.conn.produceLines(this.#clientId, plan, data, start, end)
+    if (!this.takesLines) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED, replaced: 0 }
+    const r = this.conn.produceLines(this.#clientId, plan, data, start, end, this.clock)
     this.ledger.producedMany(r.records, r.bytes)
+    this.clock.replaced += r.replaced
     return r
   }
 
@@ -143,10 +152,12 @@ export class Sender {
     this.replayer?.settled(kept)
     const timedOut = err != null && isTimeout(err)
     const order = kept === undefined ? undefined : this.#respoolOrder
-    if (timedOut && order !== undefined) {
+    if (err != null && this.#sendAgain(err, report, kept)) {
+      // Kafka refused the batch for one record (its timestamp, or the host clock): nothing of it was written, it went again
+    } else if (timedOut && order !== undefined) {
       // an outage outlasted messageTimeoutMs: keep the record on disk instead of failing it,
       // and hold replay back for a while (it would only time out again)
-      this.ledger.counters.respool()
+      this.ledger.counters.returned()
       this.replayer?.pause()
     } else if (err) {
       this.ledger.failed(err, report)
@@ -173,10 +184,52 @@ export class Sender {
     this.replayer?.stop()
   }
 
-  /** Hand one record to librdkafka; false when its queue is full (the caller keeps it). */
-  #produce (r: EncodedRecord): boolean {
+  /**
+   * Kafka refuses a whole batch for one invalid record (issue #32); nothing of it was
+   * written. A record refused only for being in that batch goes again as it was. A record
+   * refused itself goes again with the send time, when the clock says there is one to try (a
+   * timestamp outside the broker's window is the refusal a send time can mend; a send time
+   * refused again steps it back). False when it cannot go again (a failure-only report
+   * without its value, another error, no time left to try): then it fails.
+   */
+  #sendAgain (err: LibrdKafkaError, report: DeliveryReport, kept: unknown): boolean {
+    const innocent = isRefusedWithBatch(err)
+    if (!innocent && !isRefusedRecord(err)) return false
+    const r = kept !== undefined
+      ? kept as EncodedRecord
+      : Buffer.isBuffer(report.value)
+        ? { topic: report.topic, value: report.value, key: report.key ?? null, ...this.#reread(report.value) }
+        : undefined
+    if (r === undefined) return false
+    // the reports read until the event loop turns are one wave (a batch's come at once)
+    if (!this.#waveSoon) {
+      this.#waveSoon = true
+      setImmediate(() => {
+        this.#waveSoon = false
+        this.clock.nextWave()
+      })
+    }
+    const corrected = this.clock.correctionMs
+    const stamp = innocent ? this.clock.again(this.clock.stamp(r.timestamp)) : this.clock.refused(`${r.topic}\n${r.value.toString('latin1')}`)
+    if (stamp === undefined) return false
+    if (corrected === 0 && this.clock.correctionMs > 0) {
+      this.ledger.report(new ClockAheadError('Kafka refused records stamped with this host\'s time, and again when sent anew: ' +
+        'this host\'s clock seems to run ahead of the brokers\'. Records are sent with timestamps set back (metrics().timestamps.correctionMs); ' +
+        'their values keep their own times. Check the host\'s clock (NTP); if it is right, the records are refused for another reason (a record without a key on a compacted topic?)'))
+    }
+    this.ledger.counters.returned()
+    // a copy: a record read back from the spool has had its report (the replayer counted it)
+    const again: EncodedRecord = { topic: r.topic, value: r.value, key: r.key, timestamp: null, headers: r.headers }
+    if (!this.#produce(again, stamp)) this.#enqueue(again) // librdkafka's queue is full: it waits in the buffer
+    return true
+  }
+
+  /** Hand one record to librdkafka, stamped by the clock; false when its queue is full (the caller keeps it). */
+  #produce (r: EncodedRecord, stamp = this.clock.stamp(r.timestamp)): boolean {
     try {
-      this.conn.produce(this.#clientId, r.topic, r.value, r.key, r.timestamp, r.headers, this.writer === undefined ? undefined : r)
+      // with a report per record, the record comes back with it (the spool keeps it, a refused one is sent again)
+      this.conn.produce(this.#clientId, r.topic, r.value, r.key, stamp, r.headers, this.options.deliveryReports === 'all' ? r : undefined)
+      this.clock.sent(r.timestamp, stamp)
       this.#respoolOrder?.handedOver(r)
       this.ledger.produced(r)
       return true
@@ -200,7 +253,7 @@ export class Sender {
   #drainBatches (): void {
     while (this.conn.ready && !this.closed && this.buffer.length > 0) {
       const count = Math.min(this.buffer.length, BATCH_RECORDS)
-      const { taken, code } = this.conn.produceBatch(this.#clientId, count, (i) => this.buffer.at(i) as EncodedRecord)
+      const { taken, code } = this.conn.produceBatch(this.#clientId, count, (i) => this.buffer.at(i) as EncodedRecord, this.clock)
       for (let i = 0; i < taken; i++) this.ledger.produced(this.buffer.shift() as EncodedRecord)
       if (taken === count) continue
       if (code === ERR_QUEUE_FULL) {

@@ -36,6 +36,14 @@ const LINES = [
   '',
   pino(30, { reqId: 'ünïcödé-键', seq: 20 }),
   pino(50, { reqId: 'big', seq: 21, pad: 'x'.repeat(3000) }), // over maxMessageBytes: cut by the JS encoder
+  // own times Kafka must not get as timestamps (issue #32): the send time on both paths
+  pino(30, { reqId: 'future', seq: 23, time: now + 2 * 3600 * 1000 }),
+  JSON.stringify({ level: 30, time: now + 10 * 365 * 24 * 3600 * 1000, reqId: 'far-future', seq: 24 }),
+  JSON.stringify({ level: 30, time: 0, reqId: 'zero', seq: 25 }),
+  '{"level":30,"time":-5,"reqId":"negative","seq":26}',
+  '{"level":30,"time":1e300,"reqId":"huge","seq":27}',
+  '{"level":30,"time":1.5e12,"reqId":"exponent","seq":28}', // not digits to its end: the JS encoder reads it
+  JSON.stringify({ level: 30, time: now * 1000000, reqId: 'nanos', seq: 29 }),
   pino(30, { reqId: 'last', seq: 22 })
 ]
 const CHUNK = Buffer.from(LINES.join('\n') + '\n' + pino(30, { reqId: 'unfinished' }))
@@ -70,12 +78,16 @@ async function through (t, path, options, how = 'writeLines') {
   return await consumeAll(topic, RECORDS, { settleMs: 200 })
 }
 
-/** A record as comparable text, its log id checked and set aside (each is new), and a time the line does not carry (the producer's clock). */
+/**
+ * A record as comparable text, its log id checked and set aside (each is new), and a send
+ * time (the producer's clock: a line without a time, or with one that cannot be a Kafka
+ * timestamp) as 'now'. Every own time in LINES is `now` or before it; a send time is after.
+ */
 function comparable (t, m) {
   const { 'log-id': id, ...headers } = m.headers
   if (id !== undefined) t.match(id, UUID_V7, 'a UUIDv7 log id')
   const value = m.value.toString()
-  const timestamp = value.startsWith('{') ? m.timestamp : 'now'
+  const timestamp = value.startsWith('{') && m.timestamp <= now ? m.timestamp : 'now'
   return JSON.stringify({ value, key: m.key?.toString() ?? null, timestamp, headers, logId: id !== undefined })
 }
 
@@ -117,8 +129,8 @@ t.test('a {level} topic: each record in its level\'s topic on the native path to
   t.equal(flushed.pending, 0)
   const counts = {}
   for (const level of ['info', 'warn', 'notice', '99', 'error', 'unknown']) counts[level] = (await consumeAll(`${base}-${level}`, 1, { settleMs: 200, timeoutMs: 10000 })).length
-  // info: seq 0, 5-14, 16-18, 20, 22; warn: 1, 4; error: the ECS line, 21; plain text without a leading level: unknown
-  t.same(counts, { info: 16, warn: 2, notice: 1, 99: 1, error: 2, unknown: 1 })
+  // info: seq 0, 5-14, 16-18, 20, 22-29; warn: 1, 4; error: the ECS line, 21; plain text without a leading level: unknown
+  t.same(counts, { info: 23, warn: 2, notice: 1, 99: 1, error: 2, unknown: 1 })
 })
 
 t.test('writeLines under a full buffer says so and resumes where it stopped', async (t) => {

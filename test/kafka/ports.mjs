@@ -16,6 +16,7 @@ export const OWN_BROKER_PORTS = {
   'service-exit-broker-down': [18892],
   oauthbearer: [18992],
   'unknown-topic': [19400],
+  timestamps: [19410],
   'outage.bench': [18592]
 }
 

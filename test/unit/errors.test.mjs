@@ -2,7 +2,7 @@ import t from 'tap'
 import * as klt from 'kafka-log-transport'
 
 const classes = ['KafkaLogError', 'ConfigError', 'ConnectError', 'DeliveryError', 'ClosedError', 'BadRecordError',
-  'NativeLoadError', 'SpoolLockedError', 'SpoolError', 'AuthError']
+  'NativeLoadError', 'SpoolLockedError', 'SpoolError', 'AuthError', 'ClockAheadError']
 
 t.test('every error class carries its static code on instances', async (t) => {
   const codes = new Set()

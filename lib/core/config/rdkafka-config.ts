@@ -41,8 +41,10 @@ export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
     'queue.buffering.max.messages': queueMessages(o),
     'batch.num.messages': Math.min(o.batchMessages, queueMessages(o)),
     dr_cb: true,
-    // a failed record's value reaches JS only with dr_msg_cb: needed when it goes to a fallback
-    ...(o.fallback === undefined ? {} : { dr_msg_cb: true }),
+    // a failed record's value reaches JS only with dr_msg_cb: needed when it goes to a
+    // fallback, or is sent again after Kafka refused its timestamp (issue #32; with a
+    // report per record, the record itself comes back with its report)
+    ...(o.fallback === undefined && o.deliveryReports === 'all' ? {} : { dr_msg_cb: true }),
     // failures only: a report per record costs ~3x throughput; successes settle at flush
     'delivery.report.only.error': o.deliveryReports === 'errors',
     'queue.buffering.max.kbytes': Math.max(1024, Math.floor(o.maxBufferBytes / 2048)),

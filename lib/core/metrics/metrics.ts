@@ -31,6 +31,16 @@ export interface SpoolMetrics {
   corrupt: number
 }
 
+/** How records' Kafka timestamps were chosen (RELIABILITY.md, "Kafka timestamps"). */
+export interface TimestampMetrics {
+  /** Records sent with the send time because their own time could not be a log time (the value keeps the own time). */
+  replaced: number
+  /** Records Kafka refused for their timestamp (INVALID_TIMESTAMP) and that were sent again with the send time. */
+  resent: number
+  /** How far the send time is set back from this host's clock: above 0 when Kafka refused the host's now (its clock runs ahead). */
+  correctionMs: number
+}
+
 /**
  * A snapshot of a producer's counters. Invariant: `written = delivered + failed + dropped + pending`,
  * and with a spool `written + spool.recovered = delivered + failed + dropped + pending`.
@@ -46,6 +56,8 @@ export interface MetricsSnapshot {
   droppedByReason: Record<DropReason, number>
   /** Sent cut to maxMessageBytes (also counted in delivered/failed/pending). */
   truncated: number
+  /** Kafka timestamps (issue #32): see {@link TimestampMetrics}. */
+  timestamps: TimestampMetrics
   /** Records waiting in the JS buffer. */
   buffered: number
   /** Bytes the buffer counts against `maxBufferBytes`: values plus 768 per record. */
@@ -79,8 +91,8 @@ export class Counters {
     return this.produced - this.delivered - this.failed
   }
 
-  /** A record handed over came back (timed out) and went to the spool: no longer in flight, not failed. */
-  respool (): void {
+  /** A record handed over came back (timed out, to the spool; or refused, to be sent again): no longer in flight, not failed. */
+  returned (): void {
     this.produced--
     if (this.delivered + this.failed > this.produced) this.delivered--
   }

@@ -35,6 +35,9 @@ export function toPrometheus (m: MetricsSnapshot, options: PrometheusOptions = {
   metric('records_dropped_total', 'counter', 'Records dropped, by reason.',
     Object.entries(m.droppedByReason).map(([reason, n]) => [{ reason }, n]))
   metric('records_truncated_total', 'counter', 'Records cut to maxMessageBytes.', [[{}, m.truncated]])
+  metric('timestamps_replaced_total', 'counter', 'Records sent with the send time as Kafka timestamp: their own time could not be a log time.', [[{}, m.timestamps.replaced]])
+  metric('timestamps_resent_total', 'counter', 'Records Kafka refused for their timestamp, sent again with the send time.', [[{}, m.timestamps.resent]])
+  metric('clock_correction_ms', 'gauge', 'How far the send time is set back from this host clock (it runs ahead of the brokers).', [[{}, m.timestamps.correctionMs]])
   metric('bytes_produced_total', 'counter', 'Bytes of record values handed to librdkafka.', [[{}, m.bytesProduced]])
   metric('errors_total', 'counter', 'Errors the producer reported (to listeners, or on stderr once per code).', [[{}, m.errors]])
   metric('records_buffered', 'gauge', 'Records waiting in the in-process buffer.', [[{}, m.buffered]])

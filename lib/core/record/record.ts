@@ -162,6 +162,24 @@ export class RecordEncoder {
     return this.#otlp === undefined ? fitting : this.#toOtlp(this.#otlp, fitting, json, fields, level)
   }
 
+  /**
+   * The own time and per-record headers of a record whose value is `value`, as encode()
+   * gives them: for a record sent again from its delivery report, which carries neither (a
+   * new log id; an OTLP record's time and level are not read back from its value).
+   */
+  reread (value: Buffer): Pick<EncodedRecord, 'timestamp' | 'headers'> {
+    if (this.#otlp === undefined) {
+      try {
+        const { timestamp, headers } = this.encode(value)
+        return { timestamp, headers }
+      } catch {
+        // a value the encoder would refuse now: no time, the headers below
+      }
+    }
+    const want = this.#otherHeaders
+    return { timestamp: null, headers: want.any ? this.#logHeaders(want, false, undefined, undefined) : [...this.#static] }
+  }
+
   /** The record's value as an OTLP export request (a cut record: its envelope, or its cut text). */
   #toOtlp (otlp: OtlpEncoder, r: EncodedRecord, json: boolean, fields: LogFields | undefined, level: string | undefined): EncodedRecord {
     const cut = r.truncatedFrom !== undefined
@@ -294,8 +312,10 @@ export function traceparentOf (fields: LogFields): string | undefined {
   return `00-${traceId}-${spanId}-${flags}`
 }
 
-// pino lines start with {"level":N,"time":T,...}: read those two without a full parse.
-const HEAD_RE = /^\{"level":(\d+|"[a-z]+"),"time":(\d+)/
+// pino lines start with {"level":N,"time":T,...}: read those two without a full parse. T
+// must end there (1.5e12 and 1e300 are read by the full scan, and so are digits cut off at
+// 64 bytes), as native/lines.cc's ReadHead requires.
+const HEAD_RE = /^\{"level":(\d+|"[a-z]+"),"time":(\d+)[,}]/
 function peekTimeAndLevel (value: Buffer): LogFields | undefined {
   const m = HEAD_RE.exec(value.toString('latin1', 0, Math.min(value.length, 64)))
   if (!m?.[1] || !m[2]) return undefined
