@@ -1,17 +1,17 @@
-# The optional native paths (native/: batch.cc, lines.cc), built at install by scripts/build-native.cjs
-# against the node-rdkafka installed beside this package: its sources' headers, the nan it
-# builds with, and the librdkafka it built (build/deps).
+# The optional native paths (native/), against Node-API and librdkafka's public C header only
+# (issue #34): the header comes from node-rdkafka's own sources (deps/librdkafka/src, there
+# as soon as node-rdkafka is unpacked, before any install script runs); nothing is linked
+# from its build. librdkafka's functions are found at run time in the copy node-rdkafka loaded.
 {
   "variables": {
-    "rdkafka": "<!(node -p \"require('path').dirname(require.resolve('node-rdkafka/package.json', { paths: [process.cwd()] }))\")",
-    "nan": "<!(node -p \"require('path').dirname(require.resolve('nan/package.json', { paths: [require('path').dirname(require.resolve('node-rdkafka/package.json', { paths: [process.cwd()] }))] }))\")"
+    "rdkafka": "<!(node -p \"require('path').dirname(require.resolve('node-rdkafka/package.json', { paths: [process.cwd()] }))\")"
   },
   "targets": [{
     "target_name": "klt_batch",
-    "sources": ["native/batch.cc", "native/lines.cc", "native/json_scan.cc", "native/log_id.cc"],
-    "include_dirs": ["<(nan)", "<(rdkafka)", "<(rdkafka)/build/deps/include/librdkafka"],
-    "cflags_cc": ["-O2"],
-    "cflags_cc!": ["-fno-rtti"],
-    "libraries": ["-L<(rdkafka)/build/deps", "-lrdkafka", "-Wl,-rpath,<(rdkafka)/build/deps"]
+    "sources": ["native/batch.cc", "native/lines.cc", "native/json_scan.cc", "native/log_id.cc", "native/rdkafka_api.cc", "native/handles.cc"],
+    "include_dirs": ["<(rdkafka)/deps/librdkafka/src"],
+    "defines": ["NAPI_VERSION=8"],
+    "cflags_cc": ["-O2", "-std=gnu++17", "-Wno-ignored-qualifiers"],
+    "libraries": ["-ldl"]
   }]
 }

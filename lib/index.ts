@@ -8,7 +8,7 @@ export type {
   KafkaLogOptions, ResolvedOptions, LogInput, LogFields, TopicOption, KeyOption, Encoding, Compression, OverflowPolicy, LogHeaderName, SpoolOptions, SpoolFsync,
   OAuthBearerToken, OAuthBearerTokenOption
 } from './core/config/options'
-export type { MetricsSnapshot, DropReason, SpoolMetrics, TimestampMetrics } from './core/metrics/metrics'
+export type { MetricsSnapshot, DropReason, SpoolMetrics, TimestampMetrics, NativePathMetrics } from './core/metrics/metrics'
 export {
   KafkaLogError, ConfigError, ConnectError, DeliveryError, ClosedError,
   BadRecordError, NativeLoadError, SpoolLockedError, SpoolError, AuthError, ClockAheadError, ERROR_CODES, type ErrorCode

@@ -14,7 +14,8 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include "handle.h"
+#include "handles.h"
+#include "js.h"
 #include "json_scan.h"
 #include "log_id.h"
 
@@ -39,11 +40,6 @@ struct Plan {
 };
 
 std::vector<std::unique_ptr<Plan>> plans;
-
-std::string Text(v8::Local<v8::Value> v) {
-  Nan::Utf8String s(v);
-  return std::string(*s, s.length());
-}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -160,34 +156,43 @@ bool Mentions(const char* b, size_t n, const char* needle, size_t needleLength) 
 
 // makeLinePlan(topicParts: string[], keyKind: number, keyText: string, statics: string[] (name, value, ...),
 //              flags: number, labels: Array<number | string> (level, label, ...), maxBytes: number) -> plan id
-NAN_METHOD(MakeLinePlan) {
-  v8::Local<v8::Context> ctx = Nan::GetCurrentContext();
-  if (info.Length() < 7 || !info[0]->IsArray() || !info[1]->IsUint32() || !info[2]->IsString() || !info[3]->IsArray() ||
-      !info[4]->IsUint32() || !info[5]->IsArray() || !info[6]->IsNumber()) {
-    return Nan::ThrowTypeError("makeLinePlan: bad arguments");
-  }
+napi_value MakeLinePlan(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  uint32_t partCount, staticCount, labelCount;
+  double maxBytes;
   auto plan = std::make_unique<Plan>();
-  v8::Local<v8::Array> parts = info[0].As<v8::Array>();
-  for (uint32_t i = 0; i < parts->Length(); i++) plan->topicParts.push_back(Text(parts->Get(ctx, i).ToLocalChecked()));
-  plan->keyKind = info[1].As<v8::Uint32>()->Value();
-  plan->keyText = Text(info[2]);
-  v8::Local<v8::Array> statics = info[3].As<v8::Array>();
-  for (uint32_t i = 0; i + 1 < statics->Length(); i += 2) {
-    plan->statics.emplace_back(Text(statics->Get(ctx, i).ToLocalChecked()), Text(statics->Get(ctx, i + 1).ToLocalChecked()));
+  if (!js::Args(env, info, a) || !js::Length(env, a[0], &partCount) || !js::Uint32(env, a[1], &plan->keyKind) ||
+      !js::Utf8(env, a[2], &plan->keyText) || !js::Length(env, a[3], &staticCount) || !js::Uint32(env, a[4], &plan->flags) ||
+      !js::Length(env, a[5], &labelCount) || napi_get_value_double(env, a[6], &maxBytes) != napi_ok || !(maxBytes >= 0 && maxBytes < 9e15)) {
+    return js::Throw(env, "makeLinePlan: bad arguments");
   }
-  plan->flags = info[4].As<v8::Uint32>()->Value();
-  v8::Local<v8::Array> labels = info[5].As<v8::Array>();
-  for (uint32_t i = 0; i + 1 < labels->Length(); i += 2) {
-    int64_t level = static_cast<int64_t>(Nan::To<double>(labels->Get(ctx, i).ToLocalChecked()).FromJust());
-    plan->labels[level] = Text(labels->Get(ctx, i + 1).ToLocalChecked());
+  plan->maxBytes = static_cast<size_t>(maxBytes);
+  std::string name;
+  std::string value;
+  for (uint32_t i = 0; i < partCount; i++) {
+    if (!js::Utf8(env, js::At(env, a[0], i), &name)) return js::Throw(env, "makeLinePlan: a topic part is not a string");
+    plan->topicParts.push_back(name);
   }
-  plan->maxBytes = static_cast<size_t>(info[6].As<v8::Number>()->Value());
-  if (plan->topicParts.empty()) return Nan::ThrowRangeError("makeLinePlan: no topic");
+  for (uint32_t i = 0; i + 1 < staticCount; i += 2) {
+    if (!js::Utf8(env, js::At(env, a[3], i), &name) || !js::Utf8(env, js::At(env, a[3], i + 1), &value)) {
+      return js::Throw(env, "makeLinePlan: a static header is not a string");
+    }
+    plan->statics.emplace_back(name, value);
+  }
+  for (uint32_t i = 0; i + 1 < labelCount; i += 2) {
+    double level;
+    if (napi_get_value_double(env, js::At(env, a[5], i), &level) != napi_ok || !(level >= -1e15 && level <= 1e15) ||
+        !js::Utf8(env, js::At(env, a[5], i + 1), &value)) {
+      return js::Throw(env, "makeLinePlan: a level is not a number in [-1e15, 1e15], or its label not a string");
+    }
+    plan->labels[static_cast<int64_t>(level)] = value;
+  }
+  if (plan->topicParts.empty()) return js::Throw(env, "makeLinePlan: no topic");
   plans.push_back(std::move(plan));
-  info.GetReturnValue().Set(static_cast<uint32_t>(plans.size() - 1));
+  return js::Number(env, static_cast<double>(plans.size() - 1));
 }
 
-// produceLines(client, name, plan, chunk: Buffer, start, end, out: Float64Array(5),
+// produceLines(handle, plan, chunk: Buffer, start, end, out: Float64Array(5),
 //              clock: Float64Array(3)) -> undefined
 // Takes the newline-ended lines of chunk[start, end) in order (empty ones skipped). clock:
 // [oldest, latest, send time] of the producer's KafkaClock. out: [0] the offset reached
@@ -195,30 +200,25 @@ NAN_METHOD(MakeLinePlan) {
 // handed over, [2] their value bytes, [3] why it stopped: 0 (all complete lines taken), 1
 // (the line at out[0] is for the JS encoder), kNotConnected, or the librdkafka error for the
 // line at out[0] (QUEUE_FULL, ...), [4] records sent with the send time instead of their own.
-NAN_METHOD(ProduceLines) {
-  if (info.Length() < 8 || !IsClient(info[0]) || !info[1]->IsString() || !info[2]->IsUint32() ||
-      !node::Buffer::HasInstance(info[3]) || !info[4]->IsNumber() || !info[5]->IsNumber() || !info[6]->IsFloat64Array() ||
-      !info[7]->IsFloat64Array()) {
-    return Nan::ThrowTypeError("produceLines: bad arguments");
+napi_value ProduceLines(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  uint32_t id, planId;
+  const char* chunk;
+  size_t chunkLength, start, end;
+  double* out;
+  double* clock;
+  if (!js::Args(env, info, a) || !js::Uint32(env, a[0], &id) || !js::Uint32(env, a[1], &planId) ||
+      !js::Bytes(env, a[2], &chunk, &chunkLength) || !js::Offset(env, a[3], &start) || !js::Offset(env, a[4], &end) ||
+      !js::Typed(env, a[5], napi_float64_array, 5, &out) || !js::Typed(env, a[6], napi_float64_array, 3, &clock)) {
+    return js::Throw(env, "produceLines: bad arguments");
   }
-  uint32_t id = info[2].As<v8::Uint32>()->Value();
-  v8::Local<v8::Float64Array> outArray = info[6].As<v8::Float64Array>();
-  v8::Local<v8::Float64Array> clockArray = info[7].As<v8::Float64Array>();
-  if (id >= plans.size() || outArray->Length() < 5 || clockArray->Length() < 3) {
-    return Nan::ThrowRangeError("produceLines: bad plan, out or clock array");
-  }
-  const double* clock = Data<double>(clockArray);
+  if (planId >= plans.size()) return js::Throw(env, "produceLines: no such plan");
   for (int i = 0; i < 3; i++) {
-    if (!(clock[i] >= 0 && clock[i] < 9e15)) return Nan::ThrowRangeError("produceLines: clock outside [0, 9e15)");
+    if (!(clock[i] >= 0 && clock[i] < 9e15)) return js::Throw(env, "produceLines: clock outside [0, 9e15)");
   }
   const Window window{static_cast<int64_t>(clock[0]), static_cast<int64_t>(clock[1]), static_cast<int64_t>(clock[2])};
-  const Plan& plan = *plans[id];
-  const char* chunk = node::Buffer::Data(info[3]);
-  size_t chunkLength = node::Buffer::Length(info[3]);
-  size_t start = static_cast<size_t>(info[4].As<v8::Number>()->Value());
-  size_t end = static_cast<size_t>(info[5].As<v8::Number>()->Value());
-  if (end > chunkLength || start > end) return Nan::ThrowRangeError("produceLines: range outside the chunk");
-  double* out = Data<double>(outArray);
+  const Plan& plan = *plans[planId];
+  if (end > chunkLength || start > end) return js::Throw(env, "produceLines: range outside the chunk");
   out[0] = static_cast<double>(start);
   out[1] = 0;
   out[2] = 0;
@@ -226,7 +226,7 @@ NAN_METHOD(ProduceLines) {
   out[4] = 0;
 
   bool levelNeeded = (plan.flags & kLevelHeader) != 0 || plan.topicParts.size() > 1;
-  WithHandle(info[0].As<v8::Object>(), info[1], [&](rd_kafka_t* rk) {
+  WithHandle(id, [&](const RdkafkaApi& rd, rd_kafka_t* rk) {
     std::map<std::string, rd_kafka_topic_t*> topics;
     std::string topic;
     std::string label;
@@ -278,10 +278,10 @@ NAN_METHOD(ProduceLines) {
       }
       rd_kafka_topic_t*& rkt = topics[topic];
       if (rkt == nullptr) {
-        rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+        rkt = rd.topic_new(rk, topic.c_str(), nullptr);
         if (rkt == nullptr) {
           topics.erase(topic);
-          stop = rd_kafka_last_error();
+          stop = rd.last_error();
           break;
         }
       }
@@ -289,18 +289,18 @@ NAN_METHOD(ProduceLines) {
                            ((plan.flags & kLevelHeader) != 0);
       rd_kafka_headers_t* hs = nullptr;
       if (headerCount > 0) {
-        hs = rd_kafka_headers_new(headerCount);
-        for (const auto& h : plan.statics) rd_kafka_header_add(hs, h.first.data(), h.first.size(), h.second.data(), h.second.size());
-        if (plan.flags & kContentType) rd_kafka_header_add(hs, "content-type", 12, "application/json", 16);
+        hs = rd.headers_new(headerCount);
+        for (const auto& h : plan.statics) rd.header_add(hs, h.first.data(), h.first.size(), h.second.data(), h.second.size());
+        if (plan.flags & kContentType) rd.header_add(hs, "content-type", 12, "application/json", 16);
         if (plan.flags & kLogId) {
           NextLogId(logId, now);
-          rd_kafka_header_add(hs, "log-id", 6, logId, kLogIdLength);
+          rd.header_add(hs, "log-id", 6, logId, kLogIdLength);
         }
-        if (plan.flags & kLevelHeader) rd_kafka_header_add(hs, "level", 5, label.data(), label.size());
+        if (plan.flags & kLevelHeader) rd.header_add(hs, "level", 5, label.data(), label.size());
       }
       bool late = false;
       int64_t stamp = Stamp(EpochMs(head.time), window, &late);
-      rd_kafka_resp_err_t err = rd_kafka_producev(rk,
+      rd_kafka_resp_err_t err = rd.producev(rk,
           RD_KAFKA_V_RKT(rkt),
           RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -310,7 +310,7 @@ NAN_METHOD(ProduceLines) {
           RD_KAFKA_V_HEADERS(hs),
           RD_KAFKA_V_END);
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (hs != nullptr) rd_kafka_headers_destroy(hs);  // not taken: still ours
+        if (hs != nullptr) rd.headers_destroy(hs);  // not taken: still ours
         stop = err;
         break;
       }
@@ -319,13 +319,14 @@ NAN_METHOD(ProduceLines) {
       bytes += static_cast<double>(length);
       at = next;
     }
-    for (auto& t : topics) rd_kafka_topic_destroy(t.second);
+    for (auto& t : topics) rd.topic_destroy(t.second);
     out[0] = static_cast<double>(at);
     out[1] = records;
     out[2] = bytes;
     out[3] = stop;
     out[4] = replaced;
   });
+  return js::Undefined(env);
 }
 
 }  // namespace klt

@@ -1,10 +1,14 @@
 // Log lines straight from bytes to librdkafka (issue #18): see lines.cc.
 #pragma once
-#include <nan.h>
+#include <node_api.h>
+#include <cstdint>
 
 namespace klt {
 
-NAN_METHOD(MakeLinePlan);
-NAN_METHOD(ProduceLines);
+/** Stop code when the handle is gone (released, or the producer is closing): the records stay with the caller. */
+constexpr int32_t kNotConnected = -1;
+
+napi_value MakeLinePlan(napi_env env, napi_callback_info info);
+napi_value ProduceLines(napi_env env, napi_callback_info info);
 
 }  // namespace klt

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
 import type { ResolvedTokenSource } from './config/types'
-import { AuthError, ConfigError, KafkaLogError, NativeLoadError } from './errors'
+import { AuthError, ConfigError, KafkaLogError } from './errors'
 import { processIsIdle } from './lifecycle/exit'
 import { loadRdkafka } from './native'
-import { BATCH_NOT_CONNECTED, batchAddon, clockWindow, FlatBatch, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
+import { LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
+import { NativeRoute } from './native-route'
 import { TokenKeeper } from './oauth-token'
 import type { KafkaClock } from './record/kafka-time'
 import type { EncodedRecord } from './record/record'
@@ -73,10 +74,7 @@ export class Connection {
   readonly #opts: ConnectionOptions
   readonly #clients = new Map<number, ConnectionClient>()
   #native: NativeProducer
-  readonly #batch = new FlatBatch()
-  readonly #linesOut = new Float64Array(5)
-  readonly #linesClock = new Float64Array(3)
-  #nativeFailed = false
+  readonly #route: NativeRoute
   #state: 'idle' | 'connecting' | 'ready' = 'idle'
   #connectStarted = 0
   #attempt: Promise<void> | undefined
@@ -109,6 +107,7 @@ export class Connection {
     this.#key = key
     this.#config = config
     this.#opts = opts
+    this.#route = new NativeRoute(!opts.allReports, (err) => { this.#report(err) })
     this.#native = this.#createNative()
     this.#token = token === undefined
       ? undefined
@@ -141,13 +140,22 @@ export class Connection {
     let native: NativeProducer
     try {
       // validates every librdkafka property now (no I/O happens before connect)
-      native = new Kafka.Producer(this.#config.global, this.#config.topic)
+      const global = this.#route.withPlugin(this.#config.global)
+      try {
+        native = new Kafka.Producer(global, this.#config.topic)
+      } catch (err) {
+        if (global === this.#config.global) throw err
+        // refused with the plugin named: without it (a config error throws again, for the user)
+        native = new Kafka.Producer(this.#config.global, this.#config.topic)
+        this.#route.pluginRefused(err instanceof Error ? err.message : String(err))
+      }
     } catch (err) {
       const message = redact(err instanceof Error ? err.message : String(err), this.#config)
-      const property = /property:? "([^"]+)"/.exec(message)?.[1]
+      // librdkafka names the property, except for a plugin it cannot load: "(plugin <path>)"
+      const property = /property:? "([^"]+)"/.exec(message)?.[1] ?? (/\(plugin [^)]*\)$/.test(message) ? 'plugin.library.paths' : undefined)
       throw new ConfigError(property === undefined ? 'rdkafka' : `rdkafka.${property}`, `librdkafka rejected it: ${message}`)
     }
-    native.on('delivery-report', (err, report) => { this.#route(err, report) })
+    native.on('delivery-report', (err, report) => { this.#deliver(err, report) })
     native.on('event.error', (err) => { this.#onNativeError(err) })
     // while connecting, librdkafka says why a broker refused us (authentication, TLS) only
     // in its log: keep the last error-level line for the connect error
@@ -181,42 +189,31 @@ export class Connection {
   }
 
   /**
-   * Hands records over in native batches (the addon is built, and reports are failure-only:
-   * a per-record report carries an opaque, which only `produce()` sets).
+   * Hands records over in native batches (the addon is there and librdkafka gave it this
+   * producer's handle; reports are failure-only: a per-record report carries an opaque,
+   * which only `produce()` sets).
    */
   get batches (): boolean {
-    return !this.#opts.allReports && !this.#nativeFailed && batchAddon() !== undefined
+    return this.#route.usable
   }
 
-  /**
-   * The addon threw (it never should: a node-rdkafka it does not match, say): said once,
-   * and from now on this connection goes through `produce()`; the records stay with the
-   * caller, none is lost.
-   */
-  #nativeFailure (err: unknown): void {
-    this.#nativeFailed = true
-    this.#report(new NativeLoadError(`the native path failed; records go through node-rdkafka's produce() from now on: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
+  /** Records go the native way: on librdkafka's handle when connected, else when it connects. */
+  get nativeInUse (): boolean {
+    return this.#state === 'ready' ? this.#route.active : this.#route.usable
+  }
+
+  /** Why records do not go the native way ('' when they do, or by choice): for metrics(). */
+  get nativeProblem (): string {
+    return this.#route.problem
   }
 
   /**
    * Hand the first `count` records `at` gives to librdkafka in one native call (only when
    * {@link batches}). Returns how many it took, from the first, and the librdkafka error
-   * code of the record that stopped it (0: none; {@link BATCH_NOT_CONNECTED}: closing).
+   * code of the record that stopped it (0: none; BATCH_NOT_CONNECTED: closing).
    */
   produceBatch (clientId: number, count: number, at: (i: number) => EncodedRecord, clock: KafkaClock): { taken: number, code: number } {
-    const { addon, native } = this.#nativeHandle()
-    if (addon === undefined || !native._isConnected) return { taken: 0, code: BATCH_NOT_CONNECTED }
-    const b = this.#batch
-    b.fill(count, at, clock)
-    if (this.isShared) for (const topic of b.topics) this.#noteTopic(topic, clientId)
-    try {
-      const taken = addon.produceBatch(native._client, native.name, count, b.topics, b.values, b.keys, b.timestamps, b.headerCounts, b.headers, b.out)
-      for (let i = 0; i < taken; i++) clock.sent(at(i).timestamp, b.timestamps[i] as number)
-      return { taken, code: taken < count ? b.out[0] ?? 0 : 0 }
-    } catch (err) {
-      this.#nativeFailure(err)
-      return { taken: 0, code: BATCH_NOT_CONNECTED }
-    }
+    return this.#route.produceBatch(count, at, clock, this.isShared ? (topic) => { this.#noteTopic(topic, clientId) } : undefined)
   }
 
   /**
@@ -225,30 +222,16 @@ export class Connection {
    * only plans with a constant topic (it notes who writes to each topic).
    */
   produceLines (clientId: number, plan: NativeLinePlan, chunk: Buffer, start: number, end: number, clock: KafkaClock): LinesResult {
-    const { addon, native } = this.#nativeHandle()
-    if (addon === undefined || !native._isConnected) return { at: start, records: 0, bytes: 0, stop: BATCH_NOT_CONNECTED, replaced: 0 }
-    if (this.isShared) {
+    if (this.isShared && this.#route.active) {
       if (plan.topic === undefined) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED, replaced: 0 }
       this.#noteTopic(plan.topic, clientId)
     }
-    const out = this.#linesOut
-    try {
-      addon.produceLines(native._client, native.name, plan.id, chunk, start, end, out, clockWindow(clock, this.#linesClock))
-    } catch (err) {
-      this.#nativeFailure(err)
-      return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED, replaced: 0 }
-    }
-    return { at: out[0] ?? start, records: out[1] ?? 0, bytes: out[2] ?? 0, stop: out[3] ?? BATCH_NOT_CONNECTED, replaced: out[4] ?? 0 }
-  }
-
-  /** The addon (when built) and what it needs of node-rdkafka's producer: its C++ client, its name. */
-  #nativeHandle (): { addon: ReturnType<typeof batchAddon>, native: { _client: object, name: string, _isConnected: boolean } } {
-    return { addon: batchAddon(), native: this.#native as unknown as { _client: object, name: string, _isConnected: boolean } }
+    return this.#route.produceLines(plan, chunk, start, end, clock)
   }
 
   /** librdkafka's words for an error code from a batch. */
   errorText (code: number): string {
-    return batchAddon()?.errorText(code) ?? `librdkafka error ${code}`
+    return this.#route.errorText(code)
   }
 
   /** Which client writes to `topic` (shared connections with failure-only reports route failures by it). */
@@ -320,6 +303,7 @@ export class Connection {
 
   #onReady (): void {
     this.#state = 'ready'
+    this.#route.connected((this.#native as unknown as { name: string }).name)
     this.#connectStarted = 0
     // delivery reports (and error events) reach JS only through poll()
     this.#pollTimer = setInterval(() => { this.#native.poll() }, this.#opts.allReports ? POLL_ALL_REPORTS_MS : POLL_MS).unref()
@@ -327,7 +311,7 @@ export class Connection {
     for (const c of this.#clients.values()) c.onReady()
   }
 
-  #route (err: LibrdKafkaError | null | undefined, report: DeliveryReport): void {
+  #deliver (err: LibrdKafkaError | null | undefined, report: DeliveryReport): void {
     const opaque: unknown = report.opaque
     let id: number | undefined
     let writtenAt: number | undefined
@@ -388,6 +372,7 @@ export class Connection {
     this.#stopTimers()
     const wasConnected = this.#native.isConnected()
     this.#state = 'idle'
+    this.#route.release()
     if (wasConnected) {
       const old = this.#native
       await new Promise<void>((resolve) => { old.disconnect(Math.max(1000, timeoutMs), () => { resolve() }) })

@@ -1,19 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { EncodedRecord } from './record/record'
 import { OLDEST_MS, type KafkaClock } from './record/kafka-time'
 import type { LinePlan } from './record/line-plan'
 import { loadRdkafka } from './native'
 
-/** The addon built at install from native/batch.cc (scripts/build-native.cjs). */
+/**
+ * The addon (native/, issue #34): Node-API, and librdkafka's public C API found at run time
+ * in the librdkafka node-rdkafka loaded. It is also a librdkafka plugin: a producer whose
+ * config names it in `plugin.library.paths` hands it its handle, claimed by name.
+ */
 interface BatchAddon {
-  produceBatch: (client: object, name: string, count: number, topics: string[], values: Buffer[],
+  produceBatch: (handle: number, count: number, topics: string[], values: Buffer[],
     keys: Array<string | Buffer | null>, timestamps: Float64Array, headerCounts: Uint32Array,
     headers: string[], out: Int32Array) => number
   errorText: (code: number) => string
+  /** The id of the librdkafka handle named `name` that librdkafka handed the plugin; 0 if none. */
+  claimHandle: (name: string) => number
+  releaseHandle: (handle: number) => void
+  /** header: the rdkafka.h version built with; loaded: the loaded librdkafka's (0: not found); problem: why its API is unusable */
+  librdkafka: () => { header: number, loaded: number, problem: string, live: number }
   makeLinePlan: (topicParts: string[], keyKind: number, keyText: string, statics: string[], flags: number,
     labels: Array<number | string>, maxBytes: number) => number
   /** out: [offset reached, records, value bytes, stop code, records sent with the send time]; clock: [oldest, latest, send time] (native/lines.cc) */
-  produceLines: (client: object, name: string, plan: number, chunk: Buffer, start: number, end: number, out: Float64Array, clock: Float64Array) => void
+  produceLines: (handle: number, plan: number, chunk: Buffer, start: number, end: number, out: Float64Array, clock: Float64Array) => void
 }
 
 /** Why the native line path stopped: every complete line was taken. */
@@ -62,14 +72,28 @@ export const BATCH_RECORDS = 1024
 /** out[0] when the producer was closing: the records stay with us. */
 export const BATCH_NOT_CONNECTED = -1
 
-const ADDON = path.join(__dirname, '..', '..', 'build', 'Release', 'klt_batch.node')
+const ROOT = path.join(__dirname, '..', '..')
+/** Where scripts/build-native.cjs leaves the reason when the build at install failed. */
+export const BUILD_FAILED_FILE = path.join(ROOT, 'build', 'native-build-failed.txt')
+/** The one command that builds the addon (with pnpm, install scripts must be allowed first). */
+const REBUILD = 'run `npm rebuild kafka-log-transport` (npm 11: `npm install-scripts approve kafka-log-transport` first; pnpm: `pnpm approve-builds`, then `pnpm rebuild kafka-log-transport`)'
+
 let addon: BatchAddon | null | undefined
+let addonFile = ''
 let why = ''
 
+/** The addon's files for this machine, in order: built at install, else the prebuilt one shipped in the package. */
+export function addonFiles (): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { prebuiltPath } = require(path.join(ROOT, 'scripts', 'native-files.cjs')) as { prebuiltPath: (root: string) => string }
+  return [path.join(ROOT, 'build', 'Release', 'klt_batch.node'), prebuiltPath(ROOT)]
+}
+
 /**
- * The native batch path, when this install has it (built at install; `KLT_NATIVE_BATCH=0`
- * turns it off): one call hands up to {@link BATCH_RECORDS} records to the librdkafka handle
- * node-rdkafka owns. Without it, node-rdkafka's `produce()`, one call per record.
+ * The native batch path, when this install has it (a prebuilt addon, or built at install;
+ * `KLT_NATIVE_BATCH=0` turns it off): one call hands up to {@link BATCH_RECORDS} records to
+ * the librdkafka handle of a node-rdkafka producer. Without it, node-rdkafka's `produce()`,
+ * one call per record. Never throws: when it cannot be used, {@link describeProducePath} says why.
  */
 export function batchAddon (): BatchAddon | undefined {
   if (addon !== undefined) return addon ?? undefined
@@ -78,14 +102,56 @@ export function batchAddon (): BatchAddon | undefined {
     why = 'turned off (KLT_NATIVE_BATCH=0)'
     return undefined
   }
+  let file: string | undefined
+  try {
+    file = addonFiles().find((f) => existsSync(f))
+  } catch (err) {
+    why = `its files could not be looked up (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): ${REBUILD}`
+    return undefined
+  }
+  if (file === undefined) {
+    why = existsSync(BUILD_FAILED_FILE)
+      ? `its build at install failed (${readFileSync(BUILD_FAILED_FILE, 'utf8').trim().split('\n')[0]}): ${REBUILD}`
+      : `not built for ${process.platform}-${process.arch}, and its install script did not run: ${REBUILD}`
+    return undefined
+  }
   try {
     loadRdkafka() // first: the addon uses the librdkafka node-rdkafka loaded
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = require(ADDON) as BatchAddon
+    const loaded = require(file) as BatchAddon
+    const lib = loaded.librdkafka()
+    const problem = lib.problem !== '' ? lib.problem : librdkafkaMismatch(lib.header, lib.loaded)
+    if (problem !== '') {
+      why = `it cannot use the loaded librdkafka (${problem}); reinstall kafka-log-transport beside this node-rdkafka`
+      return undefined
+    }
+    addon = loaded
+    addonFile = file
   } catch (err) {
-    why = `not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): \`npm rebuild kafka-log-transport\` builds it`
+    why = `it did not load (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): ${REBUILD}`
   }
   return addon ?? undefined
+}
+
+/**
+ * Can an addon built with librdkafka's header `header` (RD_KAFKA_VERSION) call the loaded
+ * librdkafka `loaded` (rd_kafka_version())? librdkafka keeps its C ABI within a major
+ * version from 2.0 on; the functions the addon uses are all in 2.0. '' when it can, else why.
+ */
+export function librdkafkaMismatch (header: number, loaded: number): string {
+  const text = (v: number): string => `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}`
+  if (loaded >>> 24 !== header >>> 24 || loaded >>> 24 < 2) return `librdkafka ${text(loaded)} is loaded, the addon was built for ${text(header)}: another major version`
+  return ''
+}
+
+/** The addon's file, for librdkafka's `plugin.library.paths` ('' when the addon is not loaded). */
+export function addonPath (): string {
+  return batchAddon() === undefined ? '' : addonFile
+}
+
+/** Why the native path is not used in this process ('' when it is, or was turned off on purpose). */
+export function nativeProblem (): string {
+  return batchAddon() !== undefined || process.env['KLT_NATIVE_BATCH'] === '0' ? '' : why
 }
 
 /** How records reach librdkafka in this install, in words. */

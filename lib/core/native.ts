@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { isMainThread } from 'node:worker_threads'
 import { NativeLoadError } from './errors'
 
@@ -27,7 +29,9 @@ export function loadRdkafka (): Rdkafka {
     return cached
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
-    if (/did not self-register|ERR_DLOPEN_FAILED/.test(message) || (err as { code?: string }).code === 'ERR_DLOPEN_FAILED') {
+    // a dlopen failure is this only when the binding says so (ERR_DLOPEN_FAILED is also a
+    // binding built for another Node, or a missing library)
+    if (/did not self-register/.test(message)) {
       const where = isMainThread ? 'the main thread' : 'this worker thread'
       throw new NativeLoadError(
         `node-rdkafka cannot load in ${where}: another thread of this process already holds it ` +
@@ -36,9 +40,36 @@ export function loadRdkafka (): Rdkafka {
         'entry, or use kafkaDestination() on the main thread instead of a worker target.',
         { cause: err })
     }
-    throw new NativeLoadError(
-      `node-rdkafka could not be loaded (${message}). It is built from source at install time: ` +
-      'install a C/C++ toolchain and the libssl, libsasl2, zlib, libzstd and liblz4 development packages, then reinstall.',
-      { cause: err })
+    throw new NativeLoadError(`node-rdkafka could not be loaded (${message.split('\n')[0]}). ${whyNotBuilt(message)}`, { cause: err })
   }
+}
+
+/**
+ * Why node-rdkafka's binding is not there, and the fix: its install script never ran (npm 11
+ * and pnpm 10 run a dependency's install script only once allowed; yarn with enableScripts
+ * false, npm with --ignore-scripts never), or its build from source failed (a toolchain or
+ * -dev package missing).
+ */
+function whyNotBuilt (message: string): string {
+  let dir: string
+  try {
+    dir = path.dirname(require.resolve('node-rdkafka/package.json'))
+  } catch {
+    return 'node-rdkafka is not installed: install kafka-log-transport with its dependencies.'
+  }
+  if (existsSync(path.join(dir, 'build', 'Release', 'node-librdkafka.node'))) {
+    if (/NODE_MODULE_VERSION/.test(message)) {
+      return `Its binding was built for another Node version than this one (${process.version}): run \`npm rebuild node-rdkafka\` ` +
+        'with this Node (where node-gyp takes headers from npm_config_nodedir or an .npmrc `nodedir`, they must be this Node\'s).'
+    }
+    return 'Its binding is built but did not load (a library it needs is missing?): `npm rebuild node-rdkafka`.'
+  }
+  if (!existsSync(path.join(dir, 'build'))) {
+    return 'Its install script, which builds librdkafka from source, never ran: your package manager did not allow it. ' +
+      'npm 11: `npm install-scripts approve node-rdkafka kafka-log-transport`, then `npm rebuild node-rdkafka kafka-log-transport`; ' +
+      'pnpm: `pnpm approve-builds` (choose node-rdkafka and kafka-log-transport), then `pnpm rebuild`; ' +
+      'yarn: `enableScripts` must not be false; npm with --ignore-scripts: `npm rebuild node-rdkafka kafka-log-transport`.'
+  }
+  return 'Its build from source at install failed: install a C/C++ toolchain, make, python3 and the libssl, libsasl2, zlib, ' +
+    'libzstd and liblz4 development packages, then `npm rebuild node-rdkafka`.'
 }

@@ -327,6 +327,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
       bytesProduced: c.bytesProduced,
       errors: c.errors,
       connected: conn.ready && !this.#sender.closed,
+      nativePath: { inUse: conn.nativeInUse, problem: conn.nativeProblem },
       latencyMs: latency.snapshot(),
       ...(writer === undefined ? {} : { spool: this.#spoolMetrics(writer) }),
       ...(stats === undefined ? {} : { rdkafka: stats })

@@ -44,10 +44,12 @@ t.test('pipe 100k lines in, tail them back out: the same lines', async (t) => {
 
 t.test('plain text and --tee; a config file and the environment supply settings', async (t) => {
   const topic = await createTopic(uniqueTopic('klt-cli'))
-  const { writeFileSync, mkdtempSync } = await import('node:fs')
+  const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs')
   const { tmpdir } = await import('node:os')
   const path = await import('node:path')
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'klt-cli-')), 'kafka.json')
+  const dir = mkdtempSync(path.join(tmpdir(), 'klt-cli-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'kafka.json')
   writeFileSync(file, JSON.stringify({ brokers: brokers(), rdkafka: { 'client.id': 'cli-test' } }))
   const piped = await runCli(['pipe', '--tee', '-q'], { input: 'first line\r\n\nsecond line', env: { KAFKA_TOPIC: topic, KAFKA_LOG_TRANSPORT_CONFIG: file } })
   t.equal(piped.code, 0, piped.stderr)

@@ -41,6 +41,14 @@ export interface TimestampMetrics {
   correctionMs: number
 }
 
+/** How records reach librdkafka (issue #34). */
+export interface NativePathMetrics {
+  /** Records go to librdkafka through the native path (the addon, on librdkafka's own handle). */
+  inUse: boolean
+  /** Why not, and the command that fixes it ('' when in use, or when not wanted: `deliveryReports: 'all'`, `KLT_NATIVE_BATCH=0`). */
+  problem: string
+}
+
 /**
  * A snapshot of a producer's counters. Invariant: `written = delivered + failed + dropped + pending`,
  * and with a spool `written + spool.recovered = delivered + failed + dropped + pending`.
@@ -70,6 +78,8 @@ export interface MetricsSnapshot {
   /** Errors this producer reported (as `'error'` events, or on stderr when nobody listened: once per code). */
   errors: number
   connected: boolean
+  /** The native path: in use, or why not (also said once per process on stderr at connect). */
+  nativePath: NativePathMetrics
   latencyMs: LatencySnapshot
   /** The durable spool, when configured. */
   spool?: SpoolMetrics

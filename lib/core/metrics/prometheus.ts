@@ -44,6 +44,8 @@ export function toPrometheus (m: MetricsSnapshot, options: PrometheusOptions = {
   metric('bytes_buffered', 'gauge', 'Bytes waiting in the in-process buffer.', [[{}, m.bufferedBytes]])
   metric('records_inflight', 'gauge', 'Records handed to librdkafka, outcome not known yet.', [[{}, m.inflight]])
   metric('connected', 'gauge', '1 when connected to Kafka.', [[{}, m.connected ? 1 : 0]])
+  metric('native_path', 'gauge', '1 when records go to librdkafka through the native path; 0 with the problem when not.',
+    [[m.nativePath.problem === '' ? {} : { problem: m.nativePath.problem }, m.nativePath.inUse ? 1 : 0]])
   if (m.spool !== undefined) {
     const sp = m.spool
     metric('spool_records', 'gauge', 'Records waiting in the durable spool.', [[{}, sp.records]])
