@@ -1,5 +1,10 @@
-// One pino contender process for benchmarks/pino.bench.mjs:
+// One pino contender process for benchmarks/pino.bench.mjs and app.bench.mjs:
 //   node pino-app.mjs <noop|devnull|stdout|worker|destination> <brokers> <topic> <calls> [headers]
+// noop: pino hands its lines to a stream that drops them (pino's own work, no I/O).
+// kafka-log-transport is loaded only by the destination mode (the worker mode's is loaded by
+// pino's worker), so the other modes' start-up is pino's alone. app.bench.mjs runs a copy of
+// this file (and bursts.mjs) inside a packaged install: imports here are of packages or of
+// files beside it.
 // headers (worker, destination): the logHeaders option, `all` (true), `none` (false) or a
 // comma list; left out, the default.
 // Logs CALLS times `logger.info({ reqId, user: { id } }, 'message')` in bursts of 1000 with
@@ -8,10 +13,10 @@
 // calls only), and ms from the first call to 'close' (on stderr in the stdout mode, whose
 // stdout is the log, piped into an agent).
 import pino from 'pino'
-import { kafkaDestination } from 'kafka-log-transport/pino'
 import { logInBursts } from './bursts.mjs'
 
 const [mode, brokers, topic, calls, headers] = process.argv.slice(2)
+const { kafkaDestination } = mode === 'destination' ? await import('kafka-log-transport/pino') : {}
 const N = Number(calls)
 const options = { brokers, topic, key: 'reqId', maxBufferMessages: 200000 }
 if (headers !== undefined) options.logHeaders = headers === 'all' ? true : headers === 'none' ? false : headers.split(',')

@@ -1,5 +1,6 @@
 // The package as a new user gets it: `npm pack` this repository, `npm install` the tarball
-// (with pino and winston) into a fresh app outside it, which builds node-rdkafka from source,
+// (with pino and winston) into a fresh app outside it (test/helpers/packaged.mjs, shared with
+// benchmarks/app.bench.mjs), which builds node-rdkafka from source,
 // then log 1,000 lines through each documented wiring (pino worker target, kafkaDestination(),
 // winston's KafkaTransport, the CLI's `pipe`) and count them in Kafka. Then the same install
 // with its addon broken (the fallback must deliver and say why, once), and a pnpm 10 install,
@@ -7,14 +8,12 @@
 // The apps are test/fixtures/packaged/app.mjs, copied into the installed app directory so
 // that `kafka-log-transport` resolves to the installed copy.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { brokers, consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
+import { ROOT as root, ended, installPackaged, newApp as newAppDir, packRepo, runCommand, seconds, tail } from '../helpers/packaged.mjs'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const APP = path.join(root, 'test', 'fixtures', 'packaged', 'app.mjs')
 const N = 1000
 const MINUTE = 60000
@@ -53,58 +52,20 @@ function asUser (command, args) {
     ...(userNodeOptions !== '' ? [`NODE_OPTIONS=${userNodeOptions}`] : []), command, ...args]]
 }
 
-/** Run a command (as a user would, see asUser) to its end; never rejects. Killed, with its children, after `timeoutMs`. */
-function run (command, args, { cwd, input, timeoutMs = 2 * MINUTE } = {}) {
-  return new Promise((resolve) => {
-    const t0 = Date.now()
-    const [file, argv] = asUser(command, args)
-    // a process group of its own: a timeout kills npm's compilers too
-    const child = spawn(file, argv, { cwd, env: process.env, detached: true, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    child.stdout.setEncoding('utf8')
-    child.stderr.setEncoding('utf8')
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
-    if (input !== undefined) {
-      child.stdin.on('error', () => {}) // it may exit before reading everything
-      child.stdin.end(input)
-    }
-    const killer = setTimeout(() => {
-      timedOut = true
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {
-        child.kill('SIGKILL')
-      }
-    }, timeoutMs)
-    const done = (code, signal, error) => {
-      clearTimeout(killer)
-      resolve({ code, signal, stdout, stderr: error ? `${stderr}${error.message}\n` : stderr, ms: Date.now() - t0, timedOut })
-    }
-    child.on('error', (err) => done(null, null, err))
-    child.on('close', (code, signal) => done(code, signal))
-  })
+/** Run a command (as a user would, see asUser) to its end; never rejects (see runCommand). */
+function run (command, args, options = {}) {
+  const [file, argv] = asUser(command, args)
+  return runCommand(file, argv, { timeoutMs: 2 * MINUTE, ...options })
 }
-
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`
-const tail = (text, lines = 30) => text.trim().split('\n').slice(-lines).join('\n')
-const ended = (r) => r.timedOut ? `killed after ${seconds(r.ms)}` : r.signal ? `signal ${r.signal}` : `exit ${r.code}`
 
 // ---- the tarball, and one npm install of it reused by the subtests below ----
 
 let packing
 let installing
 
-/** `npm pack` the repository (its `prepare` script builds dist/) into a temp dir outside it. */
+/** `npm pack` the repository (with the addon's prebuild; dist/ as `npm run build` left it) into a temp dir outside it. */
 function pack () {
-  packing ??= (async () => {
-    const dir = tempDir('klt-pack-')
-    const r = await run('npm', ['pack', '--pack-destination', dir], { cwd: root, timeoutMs: 5 * MINUTE })
-    const tarball = fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')).map((f) => path.join(dir, f))[0]
-    return { ...r, tarball }
-  })()
+  packing ??= packRepo({ dest: tempDir('klt-pack-'), run, timeoutMs: 5 * MINUTE })
   return packing
 }
 
@@ -116,8 +77,8 @@ async function packed () {
 
 /** A fresh app directory, as `npm init` would leave it for an ESM app. */
 function newApp (prefix) {
-  const dir = tempDir(prefix)
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }, null, 2) + '\n')
+  const dir = newAppDir(prefix)
+  temps.push(dir)
   return dir
 }
 
@@ -125,10 +86,15 @@ function newApp (prefix) {
 function install () {
   installing ??= (async () => {
     const tarball = await packed()
-    const app = newApp('klt-app-')
-    const r = await run('npm', ['install', tarball, 'pino@10', 'winston@3'], { cwd: app, timeoutMs: INSTALL_MS })
-    fs.copyFileSync(APP, path.join(app, 'app.mjs'))
-    return { ...r, app }
+    try {
+      const i = await installPackaged({ tarball, deps: ['pino@10', 'winston@3'], run, timeoutMs: INSTALL_MS })
+      temps.push(i.app)
+      fs.copyFileSync(APP, path.join(i.app, 'app.mjs'))
+      return { ...i.install, app: i.app }
+    } catch (err) {
+      if (err.step !== 'install') throw err
+      return { ...err.result, app: undefined } // the first subtest says why
+    }
   })()
   return installing
 }
