@@ -41,6 +41,10 @@ struct HeaderSlot {
   Remembered value;
 };
 
+// Where an empty value or key points: librdkafka takes a null pointer as no value (a delete
+// marker on a compacted topic) or no key, and an empty Buffer's data can be null.
+const char kEmpty[] = "";
+
 // A record's key: a string (as UTF-8), a Buffer, or null/undefined (no key).
 bool KeyOf(napi_env env, napi_value key, std::string* text, const char** data, size_t* length) {
   napi_valuetype type;
@@ -56,7 +60,9 @@ bool KeyOf(napi_env env, napi_value key, std::string* text, const char** data, s
     *length = text->size();
     return true;
   }
-  return js::Bytes(env, key, data, length);
+  if (!js::Bytes(env, key, data, length)) return false;
+  if (*data == nullptr) *data = kEmpty;  // an empty Buffer is an empty key, not none
+  return true;
 }
 
 // produceBatch(handle, count, topics: string[], values: Buffer[], keys: (string | Buffer | null)[],
@@ -115,6 +121,7 @@ napi_value ProduceBatch(napi_env env, napi_callback_info info) {
         bad = "produceBatch: a value is not a Buffer, a key neither a string nor a Buffer, or headers missing";
         break;
       }
+      if (value == nullptr) value = kEmpty;
       rd_kafka_headers_t* hs = nullptr;
       if (hc[done] > 0) {
         hs = rd.headers_new(hc[done]);

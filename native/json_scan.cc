@@ -58,6 +58,7 @@ size_t EndOfValue(const char* b, size_t n, size_t i, bool* escaped) {
 
 FieldSpan ScanTopLevelField(const char* b, size_t n, const char* name, size_t nameLength) {
   const FieldSpan other{FieldSpan::kOther, nullptr, 0};
+  FieldSpan found{FieldSpan::kAbsent, nullptr, 0};
   bool escaped = false;
   size_t i = SkipSpace(b, n, 0);
   if (i >= n || b[i] != '{') return other;
@@ -72,21 +73,24 @@ FieldSpan ScanTopLevelField(const char* b, size_t n, const char* name, size_t na
     size_t valueEnd = EndOfValue(b, n, i, &escaped);
     if (valueEnd == kFail) return other;
     if (match) {
+      if (found.kind != FieldSpan::kAbsent) return other;  // twice: JSON.parse takes the last, the JS encoder decides
       if (b[i] == '"') {
         if (escaped) return other;
-        return FieldSpan{FieldSpan::kString, b + i + 1, valueEnd - i - 2};
+        found = FieldSpan{FieldSpan::kString, b + i + 1, valueEnd - i - 2};
+      } else if (b[i] == '{' || b[i] == '[') {
+        return other;
+      } else {
+        size_t end = valueEnd;
+        while (end > i && IsSpace(b[end - 1])) end--;
+        found = FieldSpan{FieldSpan::kLiteral, b + i, end - i};
       }
-      if (b[i] == '{' || b[i] == '[') return other;
-      size_t end = valueEnd;
-      while (end > i && IsSpace(b[end - 1])) end--;
-      return FieldSpan{FieldSpan::kLiteral, b + i, end - i};
     }
     i = SkipSpace(b, n, valueEnd);
     if (i < n && b[i] == ',') i = SkipSpace(b, n, i + 1);
     else break;
   }
   if (i >= n || b[i] != '}') return other;
-  return FieldSpan{FieldSpan::kAbsent, nullptr, 0};
+  return found;
 }
 
 }  // namespace klt

@@ -17,17 +17,21 @@
 #include "handles.h"
 #include "js.h"
 #include "json_scan.h"
+#include "line_rules.h"
 #include "log_id.h"
 
 namespace klt {
 namespace {
 
-enum Flags : uint32_t { kContentType = 1, kLogId = 2, kLevelHeader = 4, kTraceparent = 8 };
-enum KeyKind : uint32_t { kKeyNone = 0, kKeyConstant = 1, kKeyField = 2 };
+// the rules shared with the JS encoder: line_rules.h, generated from lib/core/record/line-rules.ts
+using namespace rules;
+
+template <size_t N>
+constexpr size_t Len(const char (&)[N]) { return N - 1; }
 
 // stop codes beside librdkafka's errors (which are nonzero and not these)
-constexpr int32_t kEnd = 0;           // every complete line was taken
-constexpr int32_t kUnsupported = 1;   // the line at out[0] is for the JS encoder
+constexpr int32_t kEnd = kLinesEnd;                 // every complete line was taken
+constexpr int32_t kUnsupported = kLinesUnsupported;  // the line at out[0] is for the JS encoder
 
 struct Plan {
   std::vector<std::string> topicParts;  // the topic, split at each {level}
@@ -39,11 +43,27 @@ struct Plan {
   size_t maxBytes;
 };
 
-std::vector<std::unique_ptr<Plan>> plans;
+// A plan lives in a JS external object (freed when the producer lets go of it, after
+// setLevelLabels or at close); the tag tells our plans from any other external.
+const napi_type_tag kPlanTag = {0x6b6c742d6c696e65ULL, 0x2d706c616e2d7631ULL};
+
+void FreePlan(napi_env, void* data, void*) { delete static_cast<Plan*>(data); }
+
+const Plan* PlanOf(napi_env env, napi_value v) {
+  napi_valuetype type;
+  bool tagged = false;
+  void* data = nullptr;
+  if (napi_typeof(env, v, &type) != napi_ok || type != napi_external ||
+      napi_check_object_type_tag(env, v, &kPlanTag, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, v, &data) != napi_ok) {
+    return nullptr;
+  }
+  return static_cast<const Plan*>(data);
+}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// pino's head, as HEAD_RE in record.ts: {"level":(\d+|"[a-z]+"),"time":(\d+)
+// pino's head, as peekTimeAndLevel() in record.ts: {"level":(\d+|"[a-z]+"),"time":(\d+)[,}]
 struct Head {
   const char* level;
   size_t levelLength;
@@ -52,10 +72,8 @@ struct Head {
 };
 
 bool ReadHead(const char* b, size_t n, Head* h) {
-  static const char kLevel[] = "{\"level\":";
-  static const char kTime[] = ",\"time\":";
-  size_t i = sizeof(kLevel) - 1;
-  if (n < i || std::memcmp(b, kLevel, i) != 0) return false;
+  size_t i = Len(kHeadLevel);
+  if (n < i || std::memcmp(b, kHeadLevel, i) != 0) return false;
   size_t from = i;
   if (i < n && b[i] == '"') {
     from = ++i;
@@ -72,14 +90,56 @@ bool ReadHead(const char* b, size_t n, Head* h) {
     h->level = b + from;
     h->levelLength = i - from;
   }
-  if (n - i < sizeof(kTime) - 1 || std::memcmp(b + i, kTime, sizeof(kTime) - 1) != 0) return false;
-  i += sizeof(kTime) - 1;
+  if (n - i < Len(kHeadTime) || std::memcmp(b + i, kHeadTime, Len(kHeadTime)) != 0) return false;
+  i += Len(kHeadTime);
   from = i;
   uint64_t t = 0;
-  while (i < n && IsDigit(b[i]) && i - from < 18) t = t * 10 + static_cast<uint64_t>(b[i++] - '0');
-  if (i == from || i - from > 17) return false;  // beyond exact doubles: the JS encoder decides
-  if (i < n && b[i] != ',' && b[i] != '}') return false;  // 1.5e12, 1e300: not an integer, the JS encoder reads it
+  while (i < n && IsDigit(b[i]) && i - from <= kHeadTimeDigits) t = t * 10 + static_cast<uint64_t>(b[i++] - '0');
+  if (i == from || i - from > kHeadTimeDigits) return false;  // beyond exact doubles: the JS encoder decides
+  if (i >= n || (b[i] != ',' && b[i] != '}')) return false;  // 1.5e12, 1e300, a cut line: the JS encoder reads it
+  // JSON.parse takes the last of duplicate keys: a later "level" or "time", or a \u escape
+  // that could spell one, is for the JS encoder
+  for (size_t k = 0; k < kHeadLaterCount; k++) {
+    if (memmem(b + i, n - i, kHeadLater[k], std::strlen(kHeadLater[k])) != nullptr) return false;
+  }
   h->time = static_cast<double>(t);
+  return true;
+}
+
+// Is [b, b + n) well-formed UTF-8 (no overlong forms, no surrogates, nothing above
+// U+10FFFF)? The JS encoder decodes a key field's text and sends U+FFFD for what is not: such
+// a key is for the JS encoder.
+bool ValidUtf8(const char* text, size_t n) {
+  const unsigned char* b = reinterpret_cast<const unsigned char*>(text);
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t extra;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (n - i - 1 < extra || b[i + 1] < lo || b[i + 1] > hi) return false;
+    for (size_t k = 2; k <= extra; k++) {
+      if (b[i + k] < 0x80 || b[i + k] > 0xbf) return false;
+    }
+    i += extra + 1;
+  }
   return true;
 }
 
@@ -87,7 +147,7 @@ bool ReadHead(const char* b, size_t n, Head* h) {
 // (t has at most 17 digits: ReadHead leaves longer times to the JS encoder)
 int64_t EpochMs(double t) {
   if (t <= 0) return 0;  // null in JS: the batch path sends 0 (librdkafka's now) for it too
-  double ms = t < 1e11 ? t * 1000 : t > 1e17 ? t / 1e6 : t > 1e14 ? t / 1e3 : t;
+  double ms = t < kSecondsBelow ? t * 1000 : t > kNanosAbove ? t / 1e6 : t > kMicrosAbove ? t / 1e3 : t;
   return static_cast<int64_t>(ms);
 }
 
@@ -110,7 +170,7 @@ bool LevelLabel(const Plan& plan, const Head& h, std::string* out) {
     out->assign(h.level, h.levelLength);
     return true;
   }
-  if (h.levelLength > 15 || (h.levelLength > 1 && h.level[0] == '0')) return false;
+  if (h.levelLength > kHeadLevelDigits || (h.levelLength > 1 && h.level[0] == '0')) return false;
   int64_t n = std::strtoll(std::string(h.level, h.levelLength).c_str(), nullptr, 10);
   auto found = plan.labels.find(n);
   if (found != plan.labels.end()) *out = found->second;
@@ -119,9 +179,9 @@ bool LevelLabel(const Plan& plan, const Head& h, std::string* out) {
 }
 
 bool ValidTopic(const std::string& t) {
-  if (t.empty() || t.size() > 249) return false;
+  if (t.empty() || t.size() > kTopicMax) return false;
   for (char c : t) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '.' || c == '_' || c == '-')) return false;
+    if (c == '\0' || std::strchr(kTopicChars, c) == nullptr) return false;
   }
   return true;
 }
@@ -155,7 +215,7 @@ bool Mentions(const char* b, size_t n, const char* needle, size_t needleLength) 
 }  // namespace
 
 // makeLinePlan(topicParts: string[], keyKind: number, keyText: string, statics: string[] (name, value, ...),
-//              flags: number, labels: Array<number | string> (level, label, ...), maxBytes: number) -> plan id
+//              flags: number, labels: Array<number | string> (level, label, ...), maxBytes: number) -> plan (an external)
 napi_value MakeLinePlan(napi_env env, napi_callback_info info) {
   napi_value a[7];
   uint32_t partCount, staticCount, labelCount;
@@ -188,8 +248,11 @@ napi_value MakeLinePlan(napi_env env, napi_callback_info info) {
     plan->labels[static_cast<int64_t>(level)] = value;
   }
   if (plan->topicParts.empty()) return js::Throw(env, "makeLinePlan: no topic");
-  plans.push_back(std::move(plan));
-  return js::Number(env, static_cast<double>(plans.size() - 1));
+  napi_value external;
+  if (napi_create_external(env, plan.get(), FreePlan, nullptr, &external) != napi_ok) return js::Throw(env, "makeLinePlan: no memory");
+  plan.release();  // the external owns it now
+  if (napi_type_tag_object(env, external, &kPlanTag) != napi_ok) return js::Throw(env, "makeLinePlan: cannot tag the plan");
+  return external;
 }
 
 // produceLines(handle, plan, chunk: Buffer, start, end, out: Float64Array(5),
@@ -202,22 +265,23 @@ napi_value MakeLinePlan(napi_env env, napi_callback_info info) {
 // line at out[0] (QUEUE_FULL, ...), [4] records sent with the send time instead of their own.
 napi_value ProduceLines(napi_env env, napi_callback_info info) {
   napi_value a[7];
-  uint32_t id, planId;
+  uint32_t id;
   const char* chunk;
   size_t chunkLength, start, end;
   double* out;
   double* clock;
-  if (!js::Args(env, info, a) || !js::Uint32(env, a[0], &id) || !js::Uint32(env, a[1], &planId) ||
+  if (!js::Args(env, info, a) || !js::Uint32(env, a[0], &id) ||
       !js::Bytes(env, a[2], &chunk, &chunkLength) || !js::Offset(env, a[3], &start) || !js::Offset(env, a[4], &end) ||
       !js::Typed(env, a[5], napi_float64_array, 5, &out) || !js::Typed(env, a[6], napi_float64_array, 3, &clock)) {
     return js::Throw(env, "produceLines: bad arguments");
   }
-  if (planId >= plans.size()) return js::Throw(env, "produceLines: no such plan");
+  const Plan* found = PlanOf(env, a[1]);
+  if (found == nullptr) return js::Throw(env, "produceLines: not a line plan");
   for (int i = 0; i < 3; i++) {
     if (!(clock[i] >= 0 && clock[i] < 9e15)) return js::Throw(env, "produceLines: clock outside [0, 9e15)");
   }
   const Window window{static_cast<int64_t>(clock[0]), static_cast<int64_t>(clock[1]), static_cast<int64_t>(clock[2])};
-  const Plan& plan = *plans[planId];
+  const Plan& plan = *found;
   if (end > chunkLength || start > end) return js::Throw(env, "produceLines: range outside the chunk");
   out[0] = static_cast<double>(start);
   out[1] = 0;
@@ -225,13 +289,13 @@ napi_value ProduceLines(napi_env env, napi_callback_info info) {
   out[3] = kNotConnected;
   out[4] = 0;
 
-  bool levelNeeded = (plan.flags & kLevelHeader) != 0 || plan.topicParts.size() > 1;
+  bool levelNeeded = (plan.flags & kHeaderLevel) != 0 || plan.topicParts.size() > 1;
   WithHandle(id, [&](const RdkafkaApi& rd, rd_kafka_t* rk) {
     std::map<std::string, rd_kafka_topic_t*> topics;
     std::string topic;
     std::string label;
     char logId[kLogIdLength];
-    const int64_t now = (plan.flags & kLogId) != 0 ? NowMs() : 0;
+    const int64_t now = (plan.flags & kHeaderLogId) != 0 ? NowMs() : 0;
     size_t at = start;
     double records = 0;
     double bytes = 0;
@@ -243,14 +307,14 @@ napi_value ProduceLines(napi_env env, napi_callback_info info) {
       if (newline == nullptr) break;  // an unfinished line: the caller keeps it
       size_t length = static_cast<size_t>(newline - line);
       size_t next = at + length + 1;
-      if (length == 0) {
+      if (length > 0 && line[length - 1] == '\r') length--;
+      if (length == 0) {  // a blank line ('' or a lone CR) is no record, as in the JS encoder
         at = next;
         continue;
       }
-      if (line[length - 1] == '\r') length--;
       Head head;
-      if (length == 0 || length > plan.maxBytes || !ReadHead(line, length, &head) ||
-          ((plan.flags & kTraceparent) != 0 && Mentions(line, length, "\"trace", 6)) ||
+      if (length > plan.maxBytes || !ReadHead(line, length, &head) ||
+          ((plan.flags & kHeaderTraceparent) != 0 && Mentions(line, length, kTraceNeedle, Len(kTraceNeedle))) ||
           (levelNeeded && !LevelLabel(plan, head, &label))) {
         stop = kUnsupported;
         break;
@@ -263,6 +327,10 @@ napi_value ProduceLines(napi_env env, napi_callback_info info) {
       } else if (plan.keyKind == kKeyField) {
         FieldSpan f = ScanTopLevelField(line, length, plan.keyText.data(), plan.keyText.size());
         if (f.kind == FieldSpan::kString) {
+          if (!ValidUtf8(f.data, f.length)) {
+            stop = kUnsupported;
+            break;
+          }
           keyData = f.data;
           keyLength = f.length;
         } else if (f.kind == FieldSpan::kOther || (f.kind == FieldSpan::kLiteral && !LiteralKey(f, &keyData, &keyLength))) {
@@ -285,18 +353,18 @@ napi_value ProduceLines(napi_env env, napi_callback_info info) {
           break;
         }
       }
-      size_t headerCount = plan.statics.size() + ((plan.flags & kContentType) != 0) + ((plan.flags & kLogId) != 0) +
-                           ((plan.flags & kLevelHeader) != 0);
+      size_t headerCount = plan.statics.size() + ((plan.flags & kHeaderContentType) != 0) + ((plan.flags & kHeaderLogId) != 0) +
+                           ((plan.flags & kHeaderLevel) != 0);
       rd_kafka_headers_t* hs = nullptr;
       if (headerCount > 0) {
         hs = rd.headers_new(headerCount);
         for (const auto& h : plan.statics) rd.header_add(hs, h.first.data(), h.first.size(), h.second.data(), h.second.size());
-        if (plan.flags & kContentType) rd.header_add(hs, "content-type", 12, "application/json", 16);
-        if (plan.flags & kLogId) {
+        if (plan.flags & kHeaderContentType) rd.header_add(hs, kContentTypeHeader, Len(kContentTypeHeader), kContentTypeJson, Len(kContentTypeJson));
+        if (plan.flags & kHeaderLogId) {
           NextLogId(logId, now);
-          rd.header_add(hs, "log-id", 6, logId, kLogIdLength);
+          rd.header_add(hs, kLogIdHeader, Len(kLogIdHeader), logId, kLogIdLength);
         }
-        if (plan.flags & kLevelHeader) rd.header_add(hs, "level", 5, label.data(), label.size());
+        if (plan.flags & kHeaderLevel) rd.header_add(hs, kLevelHeader, Len(kLevelHeader), label.data(), label.size());
       }
       bool late = false;
       int64_t stamp = Stamp(EpochMs(head.time), window, &late);

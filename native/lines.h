@@ -2,11 +2,14 @@
 #pragma once
 #include <node_api.h>
 #include <cstdint>
+#include "line_rules.h"
 
 namespace klt {
 
-/** Stop code when the handle is gone (released, or the producer is closing): the records stay with the caller. */
-constexpr int32_t kNotConnected = -1;
+using rules::kNotConnected;
+
+// kNotConnected (line_rules.h): the stop code when the handle is gone (released, or the
+// producer is closing): the records stay with the caller.
 
 napi_value MakeLinePlan(napi_env env, napi_callback_info info);
 napi_value ProduceLines(napi_env env, napi_callback_info info);

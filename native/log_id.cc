@@ -1,5 +1,7 @@
 #include "log_id.h"
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 #include <cstdlib>
@@ -15,16 +17,46 @@ constexpr size_t kPoolBytes = 16 * 1024;
 uint8_t pool[kPoolBytes];
 size_t poolOffset = kPoolBytes;
 
-void FillPool() {
+// splitmix64: what fills the pool when the OS gives no random bytes (getrandom refused by a
+// seccomp filter, no /dev/urandom): log ids stay unique, only less unpredictable
+uint64_t mix = 0;
+uint64_t SplitMix() {
+  uint64_t z = (mix += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+bool FromOs() {
 #if defined(__linux__)
   size_t got = 0;
-  while (got < kPoolBytes) {
+  for (int tries = 0; got < kPoolBytes && tries < 64; tries++) {
     ssize_t n = getrandom(pool + got, kPoolBytes - got, 0);
     if (n > 0) got += static_cast<size_t>(n);
+    else if (n < 0 && errno != EINTR) break;  // ENOSYS, EPERM: never loops on a call that keeps failing
   }
+  if (got == kPoolBytes) return true;
+  FILE* f = std::fopen("/dev/urandom", "rb");
+  if (f == nullptr) return false;
+  size_t read = std::fread(pool, 1, kPoolBytes, f);
+  std::fclose(f);
+  return read == kPoolBytes;
 #else
   arc4random_buf(pool, kPoolBytes);
+  return true;
 #endif
+}
+
+void FillPool() {
+  if (!FromOs()) {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    mix ^= static_cast<uint64_t>(ts.tv_nsec) ^ (static_cast<uint64_t>(ts.tv_sec) << 20) ^ reinterpret_cast<uintptr_t>(&ts);
+    for (size_t i = 0; i < kPoolBytes; i += 8) {
+      uint64_t r = SplitMix();
+      std::memcpy(pool + i, &r, 8);
+    }
+  }
   poolOffset = 0;
 }
 

@@ -1,6 +1,6 @@
 // Pure functions behind `tail`: level ranks, filters and the pretty printer. No I/O here,
 // so every rule is unit-tested (test/unit/cli-format.test.mjs).
-import { LEVEL_RANKS, PINO_LEVELS, levelOf, timeOf } from '../core/record/level-time'
+import { PINO_LEVELS, rankOf, levelOf, timeOf } from '../core/record/level-time'
 
 /** The rank of a level given as a pino number or a name (any case); undefined when unknown. */
 export function levelRank (level: unknown): number | undefined {
@@ -8,7 +8,7 @@ export function levelRank (level: unknown): number | undefined {
   if (typeof level === 'string') {
     const lower = level.trim().toLowerCase()
     if (/^\d+$/.test(lower)) return Number(lower)
-    return LEVEL_RANKS[lower]
+    return rankOf(lower)
   }
   return undefined
 }

@@ -185,7 +185,9 @@ export class Connection {
     let opaque: unknown
     if (this.#opts.allReports) opaque = [clientId, performance.now(), keep]
     else if (this.isShared) this.#noteTopic(topic, clientId)
-    this.#native.produce(topic, null, value, key, timestamp, opaque, headers as Array<Record<string, string>>)
+    // node-rdkafka cuts a string key at its first NUL; a Buffer goes whole, as in a native batch
+    const whole = typeof key === 'string' && key.includes('\0') ? Buffer.from(key) : key
+    this.#native.produce(topic, null, value, whole, timestamp, opaque, headers as Array<Record<string, string>>)
   }
 
   /**

@@ -21,19 +21,19 @@ interface BatchAddon {
   /** header: the rdkafka.h version built with; loaded: the loaded librdkafka's (0: not found); problem: why its API is unusable */
   librdkafka: () => { header: number, loaded: number, problem: string, live: number }
   makeLinePlan: (topicParts: string[], keyKind: number, keyText: string, statics: string[], flags: number,
-    labels: Array<number | string>, maxBytes: number) => number
+    labels: Array<number | string>, maxBytes: number) => NativePlanHandle
   /** out: [offset reached, records, value bytes, stop code, records sent with the send time]; clock: [oldest, latest, send time] (native/lines.cc) */
-  produceLines: (handle: number, plan: number, chunk: Buffer, start: number, end: number, out: Float64Array, clock: Float64Array) => void
+  produceLines: (handle: number, plan: NativePlanHandle, chunk: Buffer, start: number, end: number, out: Float64Array, clock: Float64Array) => void
 }
 
-/** Why the native line path stopped: every complete line was taken. */
-export const LINES_END = 0
-/** ... the line where it stopped is for the JS encoder (or the path was not usable now). */
-export const LINES_UNSUPPORTED = 1
+export { LINES_END, LINES_UNSUPPORTED } from './record/line-rules'
+
+/** The addon's plan: an external object, its memory freed when it is collected. */
+export type NativePlanHandle = object & { readonly nativePlan?: never }
 
 /** A line plan made native (see record/line-plan.ts). */
 export interface NativeLinePlan {
-  readonly id: number
+  readonly id: NativePlanHandle
   /** The topic when it is constant (a shared connection notes who writes to it). */
   readonly topic: string | undefined
 }
@@ -70,7 +70,7 @@ export function clockWindow (clock: KafkaClock, into: Float64Array): Float64Arra
 /** The most records handed over in one native call. */
 export const BATCH_RECORDS = 1024
 /** out[0] when the producer was closing: the records stay with us. */
-export const BATCH_NOT_CONNECTED = -1
+export { BATCH_NOT_CONNECTED } from './record/line-rules'
 
 const ROOT = path.join(__dirname, '..', '..')
 /** Where scripts/build-native.cjs leaves the reason when the build at install failed. */
@@ -82,8 +82,14 @@ let addon: BatchAddon | null | undefined
 let addonFile = ''
 let why = ''
 
-/** The addon's files for this machine, in order: built at install, else the prebuilt one shipped in the package. */
+/**
+ * The addon's files for this machine, in order: built at install, else the prebuilt one
+ * shipped in the package. `KLT_NATIVE_ADDON`: this file instead (the tests load a build
+ * made with AddressSanitizer and UndefinedBehaviorSanitizer this way).
+ */
 export function addonFiles (): string[] {
+  const given = process.env['KLT_NATIVE_ADDON']
+  if (given !== undefined && given !== '') return [given]
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { prebuiltPath } = require(path.join(ROOT, 'scripts', 'native-files.cjs')) as { prebuiltPath: (root: string) => string }
   return [path.join(ROOT, 'build', 'Release', 'klt_batch.node'), prebuiltPath(ROOT)]

@@ -27,6 +27,7 @@ export type { FlushResult, KafkaLogProducerEvents } from './events'
 
 let nextId = 1
 const NEWLINE = 0x0a
+const CR = 0x0d
 /** At most this many lines wait in write() for the end of the turn (one native call takes them). */
 const PENDING_LINES = 1024
 /** How a pino line starts: what the native line path reads first (native/lines.cc). */
@@ -34,6 +35,15 @@ const PINO_HEAD = Buffer.from('{"level":')
 
 function startsAsPino (data: Buffer, at: number): boolean {
   return data.length - at >= PINO_HEAD.length && data.compare(PINO_HEAD, 0, PINO_HEAD.length, at, at + PINO_HEAD.length) === 0
+}
+
+/** A line with nothing in it but its end: '', '\r', '\n' or '\r\n' (as a string or a Buffer). */
+function blank (input: LogInput): boolean {
+  if (typeof input === 'string') return input.length <= 2 && (input === '' || input === '\n' || input === '\r' || input === '\r\n')
+  if (!Buffer.isBuffer(input) || input.length > 2) return false
+  let end = input.length
+  if (end > 0 && input[end - 1] === NEWLINE) end--
+  return end === 0 || (end === 1 && input[0] === CR)
 }
 
 /**
@@ -143,6 +153,8 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * Returns false when the buffer is at its bound: wait for `'drain'` before writing more.
    */
   write (input: LogInput, fields?: LogFields): boolean {
+    // a blank line ('', '\n', '\r\n') is no log record, on every path
+    if (fields === undefined && blank(input)) return true
     // a whole line (pino's way) while the native line path takes lines: kept for the end of
     // this turn of the event loop, when all of them become records in one native call
     if (fields === undefined && (typeof input === 'string' || Buffer.isBuffer(input)) && LineBatch.fits(input) && this.#keep(input)) return true
@@ -181,7 +193,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   }
 
   /**
-   * Queue each complete line of `data` from `from` on (newline-ended; empty lines are
+   * Queue each complete line of `data` from `from` on (newline-ended; blank lines, empty or a lone CR, are
    * skipped) as one record, as write() would each: for a process handed whole chunks of
    * log lines. With the native path, the common lines (pino's) become records without a
    * JS object per line. `next`: the offset after the last line taken, which is the start
@@ -208,7 +220,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
       const line = data.subarray(at, nl)
       at = nl + 1
       native = false
-      if (line.length > 0 && !this.#send(line, undefined)) return { next: at, full: true }
+      if (!blank(line) && !this.#send(line, undefined)) return { next: at, full: true }
     }
     return { next: at, full: false }
   }

@@ -3,7 +3,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { createRequire } from 'node:module'
 
-const { scanTopLevelField, NOT_FOUND_CHEAPLY } = createRequire(import.meta.url)('../../dist/core/record/field-scan.js')
+const { scanTopLevelField, scanTopLevelFields, NOT_FOUND_CHEAPLY } = createRequire(import.meta.url)('../../dist/core/record/field-scan.js')
 const field = (line, name) => scanTopLevelField(Buffer.from(line), Buffer.from(name))
 
 t.test('reads top-level fields of pino lines, not nested ones', async (t) => {
@@ -32,4 +32,17 @@ t.test('agrees with JSON.parse on any object (property test)', async (t) => {
     return true
   }), { numRuns: 2000 })
   t.pass('2000 random objects')
+})
+
+t.test('duplicate keys: the last counts, as in JSON.parse (issue #28)', async (t) => {
+  const names = [Buffer.from('reqId')]
+  const last = (line) => scanTopLevelFields(Buffer.from(line), names)
+  t.same(last('{"reqId":"first","x":1,"reqId":"last"}'), ['last'], 'a later duplicate is read')
+  t.same(last('{"reqId":"only","msg":"no other"}'), ['only'], 'one occurrence: the walk may stop early')
+  t.same(last('{"reqId":"a","msg":"says \\"reqId\\" in words"}'), ['a'], 'the name inside a string is no key')
+  t.same(last('{"reqId":"a","re\\u0071Id":"b"}'), NOT_FOUND_CHEAPLY, 'an escaped key that could spell it: the parser decides')
+  t.same(last('{"reqId":"a","nested":{"reqId":"b"}}'), ['a'], 'a nested one is not top-level')
+  for (const line of ['{"reqId":"first","reqId":"last"}', '{"reqId":1,"x":[{"reqId":2}],"reqId":3}']) {
+    t.same(last(line), [JSON.parse(line).reqId], `as JSON.parse: ${line}`)
+  }
 })

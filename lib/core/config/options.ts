@@ -5,6 +5,7 @@ import { ConfigError } from '../errors'
 import { LOG_HEADERS, OPTION_NAMES, OPTION_TABLE } from './option-table'
 import { shown } from './secrets'
 import { PINO_LEVELS } from '../record/level-time'
+import { TOPIC_RE } from '../record/line-rules'
 
 export type {
   LogInput, LogFields, TopicOption, KeyOption, Encoding, Compression, OverflowPolicy, LogHeaderName, ResolvedLogHeaders, OversizedPolicy, DeliveryReports, RdkafkaValue, KafkaLogOptions, SpoolFsync, SpoolOptions, ResolvedSpoolOptions, ResolvedOptions,
@@ -14,7 +15,6 @@ import type { DeliveryReports, KeyOption, LogFields, LogHeaderName, RdkafkaValue
 
 const SPOOL_KNOWN = new Set(['dir', 'maxBytes', 'fsync', 'fsyncIntervalMs'])
 // Kafka topic names: 1-249 chars of [a-zA-Z0-9._-]. Template placeholders are checked per record.
-const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/
 const TEMPLATE_RE = /^(?:[a-zA-Z0-9._-]|\{[a-zA-Z0-9_.$-]+\})+$/
 
 /** Show a value in an error without leaking anything long or secret-looking. */

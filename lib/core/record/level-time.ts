@@ -6,6 +6,8 @@
  * `severity_number`/`severityNumber`, `timestamp`). Pure functions.
  */
 import type { LogFields } from '../config/types'
+// epoch numbers below SECONDS_BELOW are seconds, above MICROS_ABOVE µs, above NANOS_ABOVE ns
+import { MICROS_ABOVE, NANOS_ABOVE, SECONDS_BELOW } from './line-rules'
 
 /** pino's own levels: number → label. */
 export const PINO_LEVELS: Readonly<Record<number, string>> = Object.freeze({ 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' })
@@ -15,6 +17,11 @@ export const LEVEL_RANKS: Readonly<Record<string, number>> = Object.freeze({
   trace: 10, silly: 10, debug: 20, verbose: 20, http: 25, info: 30, notice: 35, warn: 40, warning: 40,
   error: 50, err: 50, fatal: 60, crit: 60, critical: 60, alert: 60, emerg: 60, emergency: 60
 })
+
+/** The rank of a level name (lowercase), or undefined: own names only (`constructor` is none). */
+export function rankOf (name: string): number | undefined {
+  return Object.hasOwn(LEVEL_RANKS, name) ? LEVEL_RANKS[name] : undefined
+}
 
 /** The top-level fields a JSON line's level and time are read from (what a scan must yield). */
 export const LEVEL_TIME_FIELDS: readonly string[] = Object.freeze([
@@ -31,15 +38,18 @@ function severityLabel (n: number): string | undefined {
   return undefined
 }
 
+/** Control characters: a text holding one is no level (a header value cannot carry a NUL through node-rdkafka). */
+const CONTROL = /[\u0000-\u001f\u007f]/
+
 /** A `level` value as a label: numbers through `labels` (pino's, or the app's custom levels), strings as they are. */
 export function levelLabel (level: unknown, labels: Readonly<Record<number, string>> = PINO_LEVELS): string | undefined {
-  if (typeof level === 'string') return level === '' ? undefined : level
+  if (typeof level === 'string') return level === '' || CONTROL.test(level) ? undefined : level
   if (typeof level === 'number') return labels[level] ?? String(level)
   return undefined
 }
 
 function lowerText (v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v.toLowerCase() : undefined
+  return typeof v === 'string' && v !== '' && !CONTROL.test(v) ? v.toLowerCase() : undefined
 }
 
 /**
@@ -59,10 +69,6 @@ export function levelOf (fields: LogFields, labels: Readonly<Record<number, stri
   return typeof n === 'number' ? severityLabel(n) : undefined
 }
 
-// epoch numbers below this are seconds (1e11 ms is in 1973), above the next ones µs and ns
-const SECONDS_BELOW = 1e11
-const MICROS_ABOVE = 1e14
-const NANOS_ABOVE = 1e17
 
 /** A time value as epoch ms: a number (s, ms, µs or ns since the epoch, told apart by size) or an ISO 8601 text. */
 export function epochMs (t: unknown): number | null {

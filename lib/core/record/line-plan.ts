@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from '../config/options'
 import { HOST, TOPIC_RE } from './record'
+import { LINE_HEADER, LINE_KEY } from './line-rules'
 
 /**
  * What the native line path (native/lines.cc) needs to turn a pino line into the record
@@ -21,10 +22,7 @@ export interface LinePlan {
   maxBytes: number
 }
 
-export const LINE_KEY = Object.freeze({ none: 0, constant: 1, field: 2 })
-
-/** Per-record headers the native path makes (bits of LinePlan.flags). */
-export const LINE_HEADER = Object.freeze({ 'content-type': 1, 'log-id': 2, level: 4, traceparent: 8 })
+export { LINE_HEADER, LINE_KEY } from './line-rules'
 
 /**
  * The plan for these options, or undefined when the native line path cannot give what

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import { ConfigError } from '../errors'
 import type { Encoding, LogFields } from '../config/types'
-import { LEVEL_RANKS } from './level-time'
+import { rankOf } from './level-time'
 
 interface Serializer { serializeRequest: (records: unknown[]) => Uint8Array | undefined }
 interface Transformer { JsonLogsSerializer: Serializer, ProtobufLogsSerializer: Serializer }
@@ -38,7 +38,7 @@ export function severityNumber (label: string | undefined, fields: LogFields): n
   const given = fields['severity_number'] ?? fields['severityNumber']
   if (typeof given === 'number' && Number.isInteger(given) && given >= 1 && given <= 24) return given
   const raw = fields['level']
-  const rank = typeof raw === 'number' ? raw : label === undefined ? undefined : LEVEL_RANKS[label.toLowerCase()]
+  const rank = typeof raw === 'number' ? raw : label === undefined ? undefined : rankOf(label.toLowerCase())
   if (rank === undefined) return 0
   // pino 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal → 1, 5, 9, 13, 17, 21
   return Math.max(1, Math.min(24, Math.round(1 + (rank - 10) * 0.4)))

@@ -7,6 +7,7 @@ import { OtlpEncoder } from './otlp'
 import { textLevel } from './text-level'
 import type { KeyOption, LogFields, LogHeaderName, LogInput, ResolvedOptions, TopicOption } from '../config/options'
 import { safeStringify } from './safe-json'
+import { CONTENT_TYPE_HEADER, CONTENT_TYPE_JSON, HEAD_LATER, HEAD_LEVEL, HEAD_TIME, TOPIC_RE, TRACE_NEEDLE } from './line-rules'
 
 /** One record ready for `produce()`. */
 export interface EncodedRecord {
@@ -28,8 +29,8 @@ export class OversizedRecordError extends BadRecordError {
   }
 }
 
-const CONTENT_JSON = Object.freeze({ 'content-type': 'application/json' })
-const CONTENT_TEXT = Object.freeze({ 'content-type': 'text/plain' })
+const CONTENT_JSON = Object.freeze({ [CONTENT_TYPE_HEADER]: CONTENT_TYPE_JSON })
+const CONTENT_TEXT = Object.freeze({ [CONTENT_TYPE_HEADER]: 'text/plain' })
 
 /** Which per-record headers a kind of record gets (from one of ResolvedLogHeaders' lists). */
 interface HeaderChoice {
@@ -45,20 +46,25 @@ function headerChoice (names: readonly LogHeaderName[]): HeaderChoice {
   return Object.freeze({ any: names.length > 0, contentType: has('content-type'), logId: has('log-id'), level: has('level'), traceparent: has('traceparent') })
 }
 
-const LEVEL_HEADERS: Record<string, Readonly<Record<string, string>>> = Object.fromEntries(
+// a Map, not an object: a level named `constructor` must not find Object.prototype's
+const LEVEL_HEADERS: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map(
   ['trace', 'debug', 'info', 'http', 'verbose', 'warn', 'error', 'fatal', 'silly'].map((l) => [l, Object.freeze({ level: l })]))
 /** The key under `key: 'hostname'`. */
 export const HOST = hostname()
-/** A valid Kafka topic name. */
-export const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/
+/** A valid Kafka topic name (line-rules.ts). */
+export { TOPIC_RE }
 const PLACEHOLDER = /\{([^}]+)\}/g
+const LEVEL_NAME = Buffer.from('level')
+const TIME_NAME = Buffer.from('time')
 
 /** Read a dotted path such as `req.id` from parsed fields. */
 export function readPath (fields: LogFields, path: string): unknown {
-  if (!path.includes('.')) return fields[path] // the common case, without splitting per record
+  // own fields only: a key or topic field named `constructor` or `toString` is absent from a
+  // line without it, not Object.prototype's
+  if (!path.includes('.')) return Object.hasOwn(fields, path) ? fields[path] : undefined // the common case, without splitting per record
   let cur: unknown = fields
   for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined
     cur = (cur as Record<string, unknown>)[part]
   }
   return cur
@@ -108,7 +114,8 @@ export class RecordEncoder {
     this.#otlpContent = this.#otlp === undefined ? undefined : Object.freeze({ 'content-type': this.#otlp.contentType })
     this.#needsLevel = this.#jsonHeaders.level || this.#otlp !== undefined || (typeof options.topic === 'string' && options.topic.includes('{level}'))
     this.#needsFields = needsFields(options.topic, options.key)
-    this.#scanNames = scannableNames(options.topic, options.key)
+    // level and time come from pino's head when a line has one: not scanned for again
+    this.#scanNames = scannableNames(options.topic, options.key)?.filter((n) => !n.equals(LEVEL_NAME) && !n.equals(TIME_NAME))
     this.#fallbackNames = this.#scanNames === undefined
       ? undefined
       : [...new Set([...LEVEL_TIME_FIELDS, ...this.#scanNames.map((n) => n.toString())])].map((n) => Buffer.from(n))
@@ -198,7 +205,7 @@ export class RecordEncoder {
     const headers = [...this.#static]
     if (want.contentType) headers.push(this.#otlpContent ?? (json ? CONTENT_JSON : CONTENT_TEXT))
     if (want.logId) headers.push({ 'log-id': logId() })
-    if (want.level && level !== undefined) headers.push(LEVEL_HEADERS[level] ?? { level })
+    if (want.level && level !== undefined) headers.push(LEVEL_HEADERS.get(level) ?? { level })
     const traceparent = want.traceparent && fields !== undefined ? traceparentOf(fields) : undefined
     if (traceparent !== undefined) headers.push({ traceparent })
     return headers
@@ -212,14 +219,20 @@ export class RecordEncoder {
     if (this.#otlp !== undefined || (this.#jsonHeaders.traceparent && mentionsTrace(value)) || this.#fallbackNames === undefined || this.#scanNames === undefined) {
       return parseFields(value)
     }
-    const head = peekTimeAndLevel(value)
+    const text = value.toString('latin1') // one character per byte: the head and the scan read it
+    const head = peekTimeAndLevel(text)
     const names = head === undefined ? this.#fallbackNames : this.#scanNames
     const fields: LogFields = head ?? {}
     if (names.length === 0) return fields
-    const found = scanTopLevelFields(value, names)
-    if (found === NOT_FOUND_CHEAPLY) return parseFields(value)
+    const found = scanTopLevelFields(value, names, text)
+    // a line the scan leaves: parsed; a pino line that does not parse keeps its head's level and time
+    if (found === NOT_FOUND_CHEAPLY) return parseFields(value) ?? head
     for (let i = 0; i < names.length; i++) {
-      if (found[i] !== undefined) fields[(names[i] as Buffer).toString()] = found[i]
+      if (found[i] === undefined) continue
+      const name = (names[i] as Buffer).toString()
+      // as JSON.parse makes it: an own field, even one named __proto__
+      if (name === '__proto__') Object.defineProperty(fields, name, { value: found[i], enumerable: true, writable: true, configurable: true })
+      else fields[name] = found[i]
     }
     return fields
   }
@@ -295,9 +308,9 @@ const TRACE_ID = /^[0-9a-f]{32}$/
 const SPAN_ID = /^[0-9a-f]{16}$/
 
 // one native search covers both spellings ("trace_id", "traceId"); a string needle would be re-encoded per call
-const TRACE_NEEDLE = Buffer.from('"trace')
+const TRACE = Buffer.from(TRACE_NEEDLE)
 function mentionsTrace (value: Buffer): boolean {
-  return value.includes(TRACE_NEEDLE)
+  return value.includes(TRACE)
 }
 
 /** W3C traceparent from OpenTelemetry-style fields (trace_id/span_id/trace_flags or camelCase). */
@@ -312,12 +325,20 @@ export function traceparentOf (fields: LogFields): string | undefined {
   return `00-${traceId}-${spanId}-${flags}`
 }
 
-// pino lines start with {"level":N,"time":T,...}: read those two without a full parse. T
-// must end there (1.5e12 and 1e300 are read by the full scan, and so are digits cut off at
-// 64 bytes), as native/lines.cc's ReadHead requires.
-const HEAD_RE = /^\{"level":(\d+|"[a-z]+"),"time":(\d+)[,}]/
-function peekTimeAndLevel (value: Buffer): LogFields | undefined {
-  const m = HEAD_RE.exec(value.toString('latin1', 0, Math.min(value.length, 64)))
-  if (!m?.[1] || !m[2]) return undefined
-  return { level: m[1].startsWith('"') ? m[1].slice(1, -1) : Number(m[1]), time: Number(m[2]) }
+// pino lines start with {"level":N,"time":T,...}: read those two without a full parse, as
+// native/lines.cc's ReadHead does (the differential test holds the two together). N: digits
+// or a quoted lowercase label; T: digits, ended by , or } (1.5e12, 1e300 and a cut line are
+// read by the full scan). Only when no later key could be a second `level` or `time`
+// (JSON.parse takes the last of duplicate keys): a later "level" or "time", or any \u
+// escape, sends the line to the full scan (line-rules.ts).
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const HEAD_RE = new RegExp(`^${escapeRe(HEAD_LEVEL)}(\\d+|"[a-z]+")${escapeRe(HEAD_TIME)}(\\d+)[,}]`)
+const LATER_RE = new RegExp(HEAD_LATER.map(escapeRe).join('|'), 'g')
+function peekTimeAndLevel (text: string): LogFields | undefined {
+  const m = HEAD_RE.exec(text)
+  if (m === null) return undefined
+  LATER_RE.lastIndex = m[0].length - 1
+  if (LATER_RE.test(text)) return undefined
+  const level = m[1] as string
+  return { level: level.charCodeAt(0) === 0x22 ? level.slice(1, -1) : Number(level), time: Number(m[2]) }
 }
