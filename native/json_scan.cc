@@ -54,6 +54,20 @@ size_t EndOfValue(const char* b, size_t n, size_t i, bool* escaped) {
   return j;
 }
 
+// Can no key in [b, b + n) be `name`? Only a `"name"` there (quotes unescaped), or a \u
+// escape that could spell one, could be: as noneLater() in field-scan.ts.
+bool NoneLater(const char* b, size_t n, const char* name, size_t nameLength) {
+  if (memmem(b, n, "\\u", 2) != nullptr) return false;
+  const char* end = b + n;
+  for (const char* at = b; at < end;) {
+    const char* hit = static_cast<const char*>(memmem(at, static_cast<size_t>(end - at), name, nameLength));
+    if (hit == nullptr) return true;
+    if (hit > b && hit[-1] == '"' && hit + nameLength < end && hit[nameLength] == '"') return false;
+    at = hit + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 FieldSpan ScanTopLevelField(const char* b, size_t n, const char* name, size_t nameLength) {
@@ -84,6 +98,8 @@ FieldSpan ScanTopLevelField(const char* b, size_t n, const char* name, size_t na
         while (end > i && IsSpace(b[end - 1])) end--;
         found = FieldSpan{FieldSpan::kLiteral, b + i, end - i};
       }
+      // none can come again: done (the rest of the line is not walked, as in the JS scan)
+      if (NoneLater(b + valueEnd, n - valueEnd, name, nameLength)) return found;
     }
     i = SkipSpace(b, n, valueEnd);
     if (i < n && b[i] == ',') i = SkipSpace(b, n, i + 1);

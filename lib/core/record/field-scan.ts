@@ -114,7 +114,7 @@ export function scanTopLevelFields (line: Buffer, names: readonly Buffer[], text
     const keyEnd = endOfString(w, i)
     if (keyEnd < 0) return NOT_FOUND_CHEAPLY
     if (w.escaped) return NOT_FOUND_CHEAPLY // a key with escapes could spell a name: let the parser decide
-    const at = nameAt(line, i + 1, keyEnd - 1, names)
+    const at = nameAt(s, i + 1, keyEnd - 1, names)
     i = skipSpace(s, keyEnd)
     if (s.charCodeAt(i) !== COLON) return NOT_FOUND_CHEAPLY
     i = skipSpace(s, i + 1)
@@ -143,29 +143,44 @@ export function scanTopLevelFields (line: Buffer, names: readonly Buffer[], text
   return values
 }
 
-const quoted = new WeakMap<Buffer, string>()
+const tails = new WeakMap<Buffer, string>()
 
 /**
- * Can no key after `from` be one of `names`? Only a later `"name"` (quotes unescaped), or a
- * \u escape that could spell one, could be: when neither is there, the first of each is
- * the last.
+ * Is there a `"word"` (quotes unescaped) at or after `from`? Searched as `word"` (its first
+ * letter is rarer than a quote, so `indexOf` skips faster), then the quote before checked.
+ */
+export function quotedAfter (s: string, from: number, tail: string): boolean {
+  for (let at = s.indexOf(tail, from + 1); at >= 0; at = s.indexOf(tail, at + 1)) {
+    if (s.charCodeAt(at - 1) === QUOTE) return true
+  }
+  return false
+}
+
+/**
+ * Can no key after `from` be one of `names`? Only a later `"name"`, or a \u escape that
+ * could spell one, could be: when neither is there, the first of each is the last.
  */
 function noneLater (s: string, from: number, names: readonly Buffer[]): boolean {
   if (s.indexOf('\\u', from) >= 0) return false
   for (const name of names) {
-    let q = quoted.get(name)
-    if (q === undefined) quoted.set(name, q = `"${name.toString('latin1')}"`)
-    if (s.indexOf(q, from) >= 0) return false
+    let tail = tails.get(name)
+    if (tail === undefined) tails.set(name, tail = `${name.toString('latin1')}"`)
+    if (quotedAfter(s, from, tail)) return false
   }
   return true
 }
 
-/** Which of `names` the key in line[from, to) is, or -1. */
-function nameAt (line: Buffer, from: number, to: number, names: readonly Buffer[]): number {
+const texts = new WeakMap<Buffer, string>()
+
+/** Which of `names` the key in s[from, to) is, or -1 (compared as latin1: byte for byte). */
+function nameAt (s: string, from: number, to: number, names: readonly Buffer[]): number {
   const length = to - from
   for (let n = 0; n < names.length; n++) {
     const name = names[n] as Buffer
-    if (name.length === length && line.compare(name, 0, length, from, to) === 0) return n
+    if (name.length !== length) continue
+    let text = texts.get(name)
+    if (text === undefined) texts.set(name, text = name.toString('latin1'))
+    if (s.startsWith(text, from)) return n
   }
   return -1
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { BadRecordError } from '../errors'
-import { NOT_FOUND_CHEAPLY, scanTopLevelFields } from './field-scan'
+import { NOT_FOUND_CHEAPLY, quotedAfter, scanTopLevelFields } from './field-scan'
 import { LEVEL_TIME_FIELDS, levelOf, timeOf } from './level-time'
 import { logId } from './log-id'
 import { OtlpEncoder } from './otlp'
@@ -333,12 +333,15 @@ export function traceparentOf (fields: LogFields): string | undefined {
 // escape, sends the line to the full scan (line-rules.ts).
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const HEAD_RE = new RegExp(`^${escapeRe(HEAD_LEVEL)}(\\d+|"[a-z]+")${escapeRe(HEAD_TIME)}(\\d+)[,}]`)
-const LATER_RE = new RegExp(HEAD_LATER.map(escapeRe).join('|'), 'g')
+// "level" and "time" are looked for as quoted words, the others as they are
+const LATER_WORDS = HEAD_LATER.filter((w) => /^"\w+"$/.test(w)).map((w) => w.slice(1))
+const LATER_TEXTS = HEAD_LATER.filter((w) => !/^"\w+"$/.test(w))
 function peekTimeAndLevel (text: string): LogFields | undefined {
   const m = HEAD_RE.exec(text)
   if (m === null) return undefined
-  LATER_RE.lastIndex = m[0].length - 1
-  if (LATER_RE.test(text)) return undefined
+  const end = m[0].length - 1
+  for (const t of LATER_TEXTS) if (text.indexOf(t, end) >= 0) return undefined
+  for (const w of LATER_WORDS) if (quotedAfter(text, end, w)) return undefined
   const level = m[1] as string
   return { level: level.charCodeAt(0) === 0x22 ? level.slice(1, -1) : Number(level), time: Number(m[2]) }
 }
