@@ -111,3 +111,12 @@ t.test('librdkafka reconnects within 1 s while a broker is away (timed-out recor
   t.equal(buildRdkafkaConfig(resolveOptions(ok)).global['reconnect.backoff.max.ms'], 1000, 'the Java client\'s default, not librdkafka\'s 10 s')
   t.equal(buildRdkafkaConfig(resolveOptions({ ...ok, rdkafka: { 'reconnect.backoff.max.ms': 5000 } })).global['reconnect.backoff.max.ms'], 5000, 'an explicit rdkafka setting wins')
 })
+
+t.test('headers: a NUL in a name or value is a ConfigError (produce() would cut the header there, a native batch not: issue #28)', async (t) => {
+  for (const headers of [{ app: 'a\0b' }, { 'a\0b': 'x' }, { '': 'x' }]) {
+    t.throws(() => new KafkaLogProducer({ ...ok, exitHook: false, headers }), ConfigError, JSON.stringify(headers))
+  }
+  const p = new KafkaLogProducer({ ...ok, exitHook: false, headers: { app: 'ünï 1' } })
+  t.same(p.options.headers, { app: 'ünï 1' })
+  await p.close(100)
+})

@@ -121,6 +121,15 @@ function resolveRecord<T> (opts: Record<string, unknown>, name: string, check: (
   return out
 }
 
+/** `headers`: names and values without a NUL (node-rdkafka's produce() cuts a header at its first NUL, a native batch does not). */
+function resolveHeaders (opts: Record<string, unknown>): Record<string, string> {
+  const headers = resolveRecord<string>(opts, 'headers', (x) => typeof x === 'string' && !x.includes('\0'), 'a string without a NUL character')
+  for (const name of Object.keys(headers)) {
+    if (name === '' || name.includes('\0')) throw new ConfigError(`headers.${JSON.stringify(name)}`, 'a header name must be a non-empty string without a NUL character')
+  }
+  return headers
+}
+
 /**
  * `oauthbearerToken`, and the librdkafka settings it must not contradict: another SASL
  * mechanism, or librdkafka's own token sources (its unsecured JWT builder, OIDC).
@@ -226,7 +235,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     maxBufferMessages: fromTable(opts, 'maxBufferMessages'),
     overflow: fromTable(opts, 'overflow'),
     fallback: resolveFallback(opts['fallback']),
-    headers: Object.freeze(resolveRecord<string>(opts, 'headers', (x) => typeof x === 'string', 'a string')),
+    headers: Object.freeze(resolveHeaders(opts)),
     logHeaders: resolveLogHeaders(opts['logHeaders'], spool !== undefined),
     levelLabels: resolveLevelLabels(opts['levelLabels']),
     rdkafka,
