@@ -82,6 +82,7 @@ export class Connection {
   #idleTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
   #suspending: Promise<void> | undefined
+  #connectAfterSuspend = false
   #fatalReported = false
   #lastLoggedError: string | undefined
   #stats: Record<string, unknown> | undefined
@@ -243,12 +244,30 @@ export class Connection {
     else if (owner !== clientId && owner !== 'many') this.#topicOwners.set(topic, 'many')
   }
 
+  /** Delivery reports to JS now. Never throws (node-rdkafka throws when its producer is not connected). */
   poll (): void {
-    if (this.#state === 'ready') this.#native.poll()
+    if (this.#state !== 'ready') return
+    try {
+      this.#native.poll()
+    } catch {
+      // torn down under us: the next connection polls again
+    }
   }
 
   connect (): void {
     if (this.#state !== 'idle') return
+    // a suspension is disconnecting the native producer: connect once it is done (node-rdkafka
+    // would take the one being torn down for connected, and report no name)
+    if (this.#suspending !== undefined) {
+      if (!this.#connectAfterSuspend) {
+        this.#connectAfterSuspend = true
+        void this.#suspending.then(() => {
+          this.#connectAfterSuspend = false
+          if (this.#clients.size > 0) this.connect()
+        })
+      }
+      return
+    }
     this.#state = 'connecting'
     if (this.#connectStarted === 0) this.#connectStarted = Date.now()
     const attemptMs = Math.min(this.#opts.connectTimeoutMs, CONNECT_ATTEMPT_MS)
@@ -308,7 +327,7 @@ export class Connection {
     this.#route.connected((this.#native as unknown as { name: string }).name)
     this.#connectStarted = 0
     // delivery reports (and error events) reach JS only through poll()
-    this.#pollTimer = setInterval(() => { this.#native.poll() }, this.#opts.allReports ? POLL_ALL_REPORTS_MS : POLL_MS).unref()
+    this.#pollTimer = setInterval(() => { this.poll() }, this.#opts.allReports ? POLL_ALL_REPORTS_MS : POLL_MS).unref()
     if (this.#opts.idleSuspend) this.#idleTimer = setInterval(() => { this.#checkProcessIdle() }, IDLE_CHECK_MS).unref()
     for (const c of this.#clients.values()) c.onReady()
   }

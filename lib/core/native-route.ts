@@ -62,11 +62,15 @@ export class NativeRoute {
   }
 
   /** Connected as `name`: claim the handle librdkafka gave the plugin. Says once per process when the route is not in use. */
-  connected (name: string): void {
+  connected (name: unknown): void {
     const addon = batchAddon()
     if (this.usable && addon !== undefined) {
-      this.#handle = addon.claimHandle(name)
-      if (this.#handle === 0) this.#problem = `librdkafka did not hand over the handle of ${name}`
+      if (typeof name !== 'string') {
+        this.#problem = 'node-rdkafka reported no name for its producer'
+      } else {
+        this.#handle = addon.claimHandle(name)
+        if (this.#handle === 0) this.#problem = `librdkafka did not hand over the handle of ${name}`
+      }
     }
     const problem = this.problem
     if (problem !== '' && !noticeGiven) {
