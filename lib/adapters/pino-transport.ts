@@ -7,6 +7,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { pinoConfigLabels, type PinoConfigMessage } from './pino-config'
 import { bridgeSignals } from './pino-signal-bridge'
 import type { ProcessReply, ProcessRequest } from './producer-process-protocol'
+import { pinoBytesAllRead } from './thread-stream-state'
 import { type KafkaLogOptions } from '../index'
 import { bounded, drainedOrGone, resolveLevelLabels, resolveOptions } from '../internal'
 
@@ -190,8 +191,9 @@ export function pinoTransport (options: KafkaLogOptions): PinoWorkerStream {
   /** Every line written so far handed to the producer process and acknowledged by Kafka (bounded). */
   const flush = async (): Promise<void> => {
     const deadline = Date.now() + resolved.flushTimeoutMs + 1000
-    // what thread-stream wrote while the pipe was full is on its way first
-    while ((stream.writableLength > 0 || waitingForDrain) && !gone && Date.now() < deadline) {
+    // what the main thread handed pino's worker is read, and what thread-stream wrote while
+    // the pipe was full is on its way, first
+    while ((!pinoBytesAllRead() || stream.writableLength > 0 || waitingForDrain) && !gone && Date.now() < deadline) {
       await new Promise((resolve) => setImmediate(resolve))
     }
     if (gone || !child.connected) return
