@@ -112,6 +112,13 @@ t.test('librdkafka reconnects within 1 s while a broker is away (timed-out recor
   t.equal(buildRdkafkaConfig(resolveOptions({ ...ok, rdkafka: { 'reconnect.backoff.max.ms': 5000 } })).global['reconnect.backoff.max.ms'], 5000, 'an explicit rdkafka setting wins')
 })
 
+t.test('socket.timeout.ms is 10 s: records in flight to a frozen leader move to the new one that soon (issue #33)', async (t) => {
+  const { resolveOptions } = createRequire(import.meta.url)('../../dist/core/config/options.js')
+  const { buildRdkafkaConfig } = createRequire(import.meta.url)('../../dist/core/config/rdkafka-config.js')
+  t.equal(buildRdkafkaConfig(resolveOptions(ok)).global['socket.timeout.ms'], 10000, "not librdkafka's 60 s")
+  t.equal(buildRdkafkaConfig(resolveOptions({ ...ok, rdkafka: { 'socket.timeout.ms': 30000 } })).global['socket.timeout.ms'], 30000, 'an explicit rdkafka setting wins')
+})
+
 t.test('headers: a NUL in a name or value is a ConfigError (produce() would cut the header there, a native batch not: issue #28)', async (t) => {
   for (const headers of [{ app: 'a\0b' }, { 'a\0b': 'x' }, { '': 'x' }]) {
     t.throws(() => new KafkaLogProducer({ ...ok, exitHook: false, headers }), ConfigError, JSON.stringify(headers))

@@ -18,6 +18,14 @@ const TOPIC_LEVEL = new Set([
  */
 export const RECONNECT_BACKOFF_MAX_MS = 1000
 
+/**
+ * librdkafka's `socket.timeout.ms` here (its default: 60 s). Records in flight to a leader
+ * that stops answering without closing the connection (frozen JVM, VM pause, partition
+ * without RST) wait for this, not for the failover: then they go to the new leader, with
+ * idempotence neither lost nor doubled (RELIABILITY.md, "A frozen broker"; issue #33).
+ */
+export const SOCKET_TIMEOUT_MS = 10000
+
 export interface RdkafkaConfig {
   global: Record<string, RdkafkaValue>
   topic: Record<string, RdkafkaValue>
@@ -56,7 +64,8 @@ export function buildRdkafkaConfig (o: ResolvedOptions): RdkafkaConfig {
     // broker's thread wakes, and in an outage it wakes once per reconnect attempt: with
     // librdkafka's 10 s (x1.5 jitter) a record's report came up to 15 s after
     // messageTimeoutMs (issue #31). The Java client's 1 s bounds that delay to 1.5 s.
-    'reconnect.backoff.max.ms': RECONNECT_BACKOFF_MAX_MS
+    'reconnect.backoff.max.ms': RECONNECT_BACKOFF_MAX_MS,
+    'socket.timeout.ms': SOCKET_TIMEOUT_MS
   }
   const topic: Record<string, RdkafkaValue> = {
     'request.required.acks': o.acks === 'all' ? -1 : o.acks,
