@@ -243,6 +243,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     connectTimeoutMs: fromTable(opts, 'connectTimeoutMs'),
     flushTimeoutMs: fromTable(opts, 'flushTimeoutMs'),
     exitFlushMs: fromTable(opts, 'exitFlushMs'),
+    rescue: fromTable(opts, 'rescue'),
     messageTimeoutMs: fromTable(opts, 'messageTimeoutMs'),
     spool
   }

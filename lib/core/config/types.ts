@@ -17,6 +17,8 @@ export type KeyOption = string | ((fields: LogFields) => string | Buffer | null 
 export type Encoding = 'raw' | 'otlp_json' | 'otlp_proto'
 export type Compression = 'lz4' | 'zstd' | 'gzip' | 'snappy' | 'none'
 export type OverflowPolicy = 'block' | 'dropNewest' | 'dropOldest'
+/** What the process's end does with records it could not send (README, "Shutdown and exit"). */
+export type RescueMode = 'auto' | 'wait' | 'detach'
 /** A per-record header the producer can add (`logHeaders`). */
 export type LogHeaderName = 'content-type' | 'log-id' | 'level' | 'traceparent'
 
@@ -144,6 +146,14 @@ export interface KafkaLogOptions {
    * waited). Main thread, with `exitHook`. Default 1000; 0 turns it off.
    */
   exitFlushMs?: number
+  /**
+   * Records still in memory at exit with no connection to Kafka go to a rescue process.
+   * `'detach'`: it outlives the app, which ends at once. `'wait'`: the app waits for it,
+   * at most `min(connectTimeoutMs, 10 s)` + `flushTimeoutMs` + 5 s, and says on stderr what
+   * was sent or where the rest is. `'auto'` (default): `'wait'` when the app's end takes its
+   * children with it (PID 1 of a container, or the one child of tini/dumb-init), else `'detach'`.
+   */
+  rescue?: RescueMode
   /** How long librdkafka retries one record before reporting it failed. Default 120000. */
   messageTimeoutMs?: number
   /**
@@ -208,6 +218,7 @@ export interface ResolvedOptions {
   readonly connectTimeoutMs: number
   readonly flushTimeoutMs: number
   readonly exitFlushMs: number
+  readonly rescue: RescueMode
   readonly messageTimeoutMs: number
   readonly spool: ResolvedSpoolOptions | undefined
 }

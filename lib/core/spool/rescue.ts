@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { ResolvedOptions } from '../config/options'
 import type { EncodedRecord } from '../record/record'
+import { endTakesChildren } from '../lifecycle/takes-children'
 import { Spool } from './store'
 
 const RESCUE_PROCESS = path.join(__dirname, 'rescue-process.js')
@@ -29,19 +30,48 @@ function connectionOptions (o: ResolvedOptions): Record<string, unknown> {
   }
 }
 
+/** A waited-for rescue connects within this at most (the app's exit waits for it). */
+export const RESCUE_WAIT_CONNECT_MS = 10000
+/** On top of its connect and flush bounds: node's start, and its close after giving up (about 1 s). */
+const RESCUE_SLACK_MS = 5000
+
 export interface Rescued {
   records: number
   dir: string
   /** The rescue process; undefined when it could not be started (the records wait in `dir`). */
   pid: number | undefined
+  /** Set when this process waited for the rescue: how long, and whether it sent them all. */
+  waited?: { ms: number, delivered: boolean, report: string | undefined }
+}
+
+/** Wait (synchronously: this runs at 'exit') for a rescue process to send `dir`, bounded. */
+function waitForRescue (dir: string, o: ResolvedOptions, connectMs: number): Rescued['waited'] {
+  const t0 = Date.now()
+  spawnSync(process.execPath, [RESCUE_PROCESS, dir], {
+    stdio: 'ignore',
+    timeout: connectMs + o.flushTimeoutMs + RESCUE_SLACK_MS,
+    killSignal: 'SIGKILL'
+  })
+  const delivered = !fs.existsSync(dir)
+  let report: string | undefined
+  try {
+    // the report's own "Send them with" is said by the caller
+    report = delivered ? undefined : fs.readFileSync(path.join(dir, RESCUE_REPORT_FILE), 'utf8').replace(/ Send them with: .*$/s, '').trim()
+  } catch {
+    report = 'the rescue process did not finish in time'
+  }
+  fs.rmSync(path.join(dir, RESCUE_OPTIONS_FILE), { force: true }) // may hold secrets
+  return { ms: Date.now() - t0, delivered, report }
 }
 
 /**
  * The process is ending and Kafka was never (or is no longer) reachable from it: write what
  * memory holds into a spool directory of its own under the OS's temp dir, exactly as it
  * would have been sent (topic, key, headers with the same log-id, timestamp), and start a
- * detached process that sends it and deletes it, or leaves it there for
- * `kafka-log-transport spool replay` when Kafka stays away. Synchronous: runs at 'exit'.
+ * process that sends it and deletes it, or leaves it there for `kafka-log-transport spool
+ * replay` when Kafka stays away. Detached, it outlives this process; where this process's
+ * end would kill it (a container's main process), this process waits for it, bounded
+ * (option `rescue`). Synchronous: runs at 'exit'.
  */
 export function rescue (records: readonly EncodedRecord[], o: ResolvedOptions): Rescued {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-log-transport-rescue-'))
@@ -51,7 +81,10 @@ export function rescue (records: readonly EncodedRecord[], o: ResolvedOptions): 
   } finally {
     spool.close() // unlocks: the rescue process takes it over
   }
-  fs.writeFileSync(path.join(dir, RESCUE_OPTIONS_FILE), JSON.stringify(connectionOptions(o)), { mode: 0o600 })
+  const wait = o.rescue === 'wait' || (o.rescue === 'auto' && endTakesChildren())
+  const connectMs = wait ? Math.min(o.connectTimeoutMs, RESCUE_WAIT_CONNECT_MS) : o.connectTimeoutMs
+  fs.writeFileSync(path.join(dir, RESCUE_OPTIONS_FILE), JSON.stringify({ ...connectionOptions(o), connectTimeoutMs: connectMs }), { mode: 0o600 })
+  if (wait) return { records: records.length, dir, pid: undefined, waited: waitForRescue(dir, o, connectMs) }
   let pid: number | undefined
   try {
     // its own session: it outlives this process (and a terminal's Ctrl-C to its group)
@@ -71,6 +104,13 @@ export function rescue (records: readonly EncodedRecord[], o: ResolvedOptions): 
  */
 export function rescueAtExit (records: readonly EncodedRecord[], o: ResolvedOptions): string {
   const r = rescue(records, o)
+  if (r.waited !== undefined) {
+    return r.waited.delivered
+      ? `not connected to Kafka at exit: ${r.records} log record(s) sent by a rescue process this process waited for (${r.waited.ms} ms)`
+      : `not connected to Kafka at exit: up to ${r.records} log record(s) NOT delivered; a rescue process tried for ${r.waited.ms} ms ` +
+        `(${r.waited.report ?? ''}). They are in ${r.dir}, which ends with this container unless it is on a volume ` +
+        `(or set spool.dir to one): send them with kafka-log-transport spool replay ${r.dir} -b ${o.brokers}`
+  }
   return r.pid === undefined
     ? `not connected to Kafka at exit: ${r.records} log record(s) written to ${r.dir}; the rescue process could not start: ` +
       `send them with kafka-log-transport spool replay ${r.dir} -b ${o.brokers}`
