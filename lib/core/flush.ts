@@ -25,6 +25,21 @@ export async function settle (s: Sender, connected: Waiters, deadline: number): 
   }
 }
 
+const confirming = new WeakSet<Sender>()
+
+/**
+ * With error-only reports, what was handed to librdkafka counts as delivered only at a flush
+ * point. Called about once a second: a zero-timeout librdkafka flush tells whether every
+ * record handed over so far is acknowledged (or reported failed), and then they count as
+ * delivered, so `metrics()` and the exit's "not confirmed" count stay true in an app that
+ * never flushes.
+ */
+export function confirmHandedOver (s: Sender): void {
+  if (s.options.deliveryReports !== 'errors' || confirming.has(s) || !s.conn.ready || s.ledger.counters.inflight() === 0) return
+  confirming.add(s)
+  void flushNative(s, 0).finally(() => { confirming.delete(s) })
+}
+
 /**
  * librdkafka's flush: resolves when every record handed over has been acknowledged or has
  * failed (then, with error-only reports, the rest count as delivered), or at the deadline.

@@ -5,6 +5,7 @@ import type { Connection } from './connection'
 import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isRefusedRecord, isRefusedWithBatch, isTimeout } from './delivery'
 import { BATCH_NOT_CONNECTED, BATCH_RECORDS, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
 import { ClockAheadError, DeliveryError } from './errors'
+import { confirmHandedOver } from './flush'
 import type { Ledger } from './ledger'
 import { KafkaClock } from './record/kafka-time'
 import type { EncodedRecord } from './record/record'
@@ -13,6 +14,9 @@ import { SpoolReplayer } from './spool/replayer'
 import type { SpoolWriter } from './spool/writer'
 
 const QUEUE_FULL_RETRY_MS = 1
+
+/** How often what librdkafka holds is checked for acknowledged (error-only reports). */
+const CONFIRM_MS = 1000
 
 /** What a sender is made of (owned by its producer). */
 export interface SenderParts {
@@ -49,6 +53,7 @@ export class Sender {
   readonly #connect: () => void
   readonly #reread: (value: Buffer) => Pick<EncodedRecord, 'timestamp' | 'headers'>
   #retryTimer: NodeJS.Timeout | undefined
+  readonly #confirmTimer: NodeJS.Timeout
   #drainSoon = false
   #waveSoon = false
   /** Intake has stopped (close() was called); what was written still goes out. */
@@ -65,6 +70,7 @@ export class Sender {
     this.#clientId = parts.clientId
     this.#connect = parts.connect
     this.#reread = parts.reread
+    this.#confirmTimer = setInterval(() => { confirmHandedOver(this) }, CONFIRM_MS).unref()
     if (parts.writer !== undefined) {
       this.#respoolOrder = new RespoolOrder()
       this.replayer = new SpoolReplayer(parts.writer.spool, {
@@ -181,6 +187,7 @@ export class Sender {
   stop (): void {
     this.closed = true
     clearTimeout(this.#retryTimer)
+    clearInterval(this.#confirmTimer)
     this.replayer?.stop()
   }
 
