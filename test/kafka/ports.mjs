@@ -17,7 +17,10 @@ export const OWN_BROKER_PORTS = {
   oauthbearer: [18992],
   'unknown-topic': [19400],
   timestamps: [19410],
-  'outage.bench': [18592]
+  'outage.bench': [18592],
+  'outage-app.bench': [18602],
+  // a 3-node cluster (controllers on port + 100)
+  'soak.bench': [19520, 19530, 19540]
 }
 
 /** The `i`th own broker port of test file or benchmark `name` (its entry above). */
