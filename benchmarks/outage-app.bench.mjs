@@ -4,7 +4,8 @@
 // benchmark's own) is frozen (SIGSTOP) after BEFORE seconds, for OUTAGE seconds. Goal: the
 // tree's RSS grows by at most maxBufferBytes + 40 MiB.
 //   node benchmarks/outage-app.bench.mjs [--outage 30] [--rate 20000] [--node PATH]...
-// --node (repeatable): run the apps on other Node binaries too. Writes RESULTS-outage-app.md.
+// --node (repeatable): run the apps on other Node binaries of the same ABI (node-rdkafka is
+// built for one). Writes RESULTS-outage-app.md.
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import path from 'node:path'
@@ -29,6 +30,11 @@ const mib = (b) => Math.round(b / 1048576)
 const rows = []
 for (const node of nodes) {
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()
+  const abi = execFileSync(node, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim()
+  if (abi !== process.versions.modules) {
+    // node-rdkafka is built for one Node ABI: another Node needs an install of its own (.ci/nodes.sh)
+    throw new Error(`--node ${node} is Node ${version} (ABI ${abi}); this install's node-rdkafka is built for ABI ${process.versions.modules}: run the benchmark from an install made with that Node`)
+  }
   for (const wiring of ['destination', 'worker']) {
     const kafka = await startSingle({ port: ownPort('outage-app.bench') })
     try {
