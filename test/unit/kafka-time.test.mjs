@@ -33,6 +33,13 @@ t.test('the times a line can carry, as the producer reads them (s, ms, µs, ns, 
   t.equal(stamp(Math.floor(ms / 1000)), Math.floor(ms / 1000) * 1000, 'seconds')
   t.equal(stamp(ms * 1000), ms, 'µs')
   t.equal(stamp(ms * 1e6), ms, 'ns')
+  let off = 0
+  for (let i = 0; i < 100000; i++) {
+    const m = ms + i * 7919
+    if (epochMs(m * 1e6) !== m || epochMs(m * 1000) !== m || epochMs(`${m}000000`) !== m || epochMs(`${m}123456`) !== m) off++
+  }
+  t.equal(off, 0, 'ns and µs, as numbers and as digits, for 100k times from now: none moved a ms (a float rounds ms * 1e6)')
+  t.equal(epochMs(1765000000000.99), 1765000000000, 'a real fraction under a whole ms (10 µs) is still cut down')
   t.equal(stamp(1e300), 0, '1e300: the send time')
   t.equal(stamp(1e20), 0, '1e20 (a float past 2^64, as JSON.parse reads 99999999999999999999): the send time')
   t.equal(stamp(-5), 0, 'negative')

@@ -70,15 +70,34 @@ export function levelOf (fields: LogFields, labels: Readonly<Record<number, stri
 }
 
 
+/**
+ * Whole ms, down, but a value a float's rounding put just under a whole ms is that ms: a
+ * nanosecond time past 2^53 is stored to 256 ns, so `ms * 1e6 / 1e6` can come back as
+ * `ms - 2e-4`, and a plain floor would move the record a millisecond back.
+ */
+function wholeMs (ms: number): number {
+  const up = Math.ceil(ms)
+  return up - ms < SNAP_MS ? up : Math.floor(ms)
+}
+const SNAP_MS = 1e-3
+
+/** Digits as epoch ms; past 2^53 (ns as text) they are divided exactly, as integers. */
+function digitsMs (t: string): number | null {
+  if (t.length <= 15) return epochMs(Number(t))
+  const n = BigInt(t)
+  if (n > BigInt(NANOS_ABOVE)) return epochMs(Number(n / 1000000n))
+  return epochMs(Number(t))
+}
+
 /** A time value as epoch ms: a number (s, ms, µs or ns since the epoch, told apart by size) or an ISO 8601 text. */
 export function epochMs (t: unknown): number | null {
   if (typeof t === 'number') {
     if (!Number.isFinite(t) || t <= 0) return null
     const ms = t < SECONDS_BELOW ? t * 1000 : t > NANOS_ABOVE ? t / 1e6 : t > MICROS_ABOVE ? t / 1e3 : t
-    return Math.floor(ms)
+    return wholeMs(ms)
   }
   if (typeof t === 'string' && t !== '') {
-    const ms = /^\d+$/.test(t) ? epochMs(Number(t)) : Date.parse(t)
+    const ms = /^\d+$/.test(t) ? digitsMs(t) : Date.parse(t)
     return ms !== null && Number.isFinite(ms) && ms > 0 ? ms : null
   }
   return null
