@@ -40,6 +40,9 @@ function start (optionsLine: Buffer): void {
     process.exit(1)
   }
   producer.on('error', (err: KafkaLogError) => { say(`${err.code}: ${err.message}`) })
+  // one listener each for the life of the process: a hold ends on room (or the close)
+  producer.on('drain', onRoom)
+  producer.once('close', onRoom)
   // connect now: the app's first burst (or its crash) should find the connection up
   producer.connect().catch(() => { /* closed first; the close says what was lost */ })
 }
@@ -72,12 +75,28 @@ process.channel?.unref()
 // under 'block', until 'drain'.
 const HOLD_MS = 1000
 let holdTimer: NodeJS.Timeout | undefined
+/**
+ * A hold under a drop policy ran its whole HOLD_MS without room coming: Kafka is not taking
+ * records (an outage, a frozen broker). Until room comes again, a full buffer drops here,
+ * where it is counted, instead of moving the backlog into the app (pino's thread-stream
+ * buffer has no bound, and at exit its flushSync gives up after 10 s with an error).
+ */
+let stalled = false
 
 function holdBack (untilDrain: boolean): void {
-  if (process.stdin.isPaused()) return
+  if (process.stdin.isPaused() || (!untilDrain && stalled)) return
   process.stdin.pause()
-  void producer?.waitForRoom().then(resume)
-  if (!untilDrain) holdTimer = setTimeout(resume, HOLD_MS)
+  if (!untilDrain) {
+    holdTimer = setTimeout(() => {
+      stalled = true
+      resume()
+    }, HOLD_MS)
+  }
+}
+
+function onRoom (): void {
+  stalled = false
+  resume()
 }
 
 function resume (): void {
@@ -123,7 +142,10 @@ function take (data: Buffer, from: number): number {
   }
   if (producer === undefined || process.stdin.isPaused()) return from
   // every complete line in one go (natively where it can); held back when the buffer is full
-  const { next, full } = producer.writeLines(data, from)
+  let { next, full } = producer.writeLines(data, from)
+  // Kafka is not taking records: the drop policy meets every line here, nothing is held
+  // (each call takes at least the line that found the buffer full)
+  while (full && stalled && next < data.length) ({ next, full } = producer.writeLines(data, next))
   taken += next - from
   if (full) holdBack(producer.options.overflow === 'block')
   return next

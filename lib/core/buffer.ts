@@ -17,7 +17,7 @@ export interface BufferBounds {
  * `onDrain` fires once it is below half of both bounds.
  */
 export class BoundedBuffer {
-  readonly #q = new RecordQueue<EncodedRecord>()
+  readonly #q = new RecordQueue()
   readonly #bounds: BufferBounds
   readonly #onDrain: () => void
   readonly #empty = new Waiters()
@@ -51,15 +51,20 @@ export class BoundedBuffer {
   }
 
   /**
-   * Take `r` within the bounds. Over one, 'dropOldest' evicts the oldest records (each handed
-   * to `evicted`) until it fits; under the other policies `r` is not taken: false.
+   * Take `r` within the bounds. Over one, 'dropOldest' evicts the oldest records until it
+   * fits, each handed to `evicted` (as a record only when `whole`: else undefined, and a
+   * record that waited as bytes never becomes an object); under the other policies `r` is
+   * not taken: false. `pack`: it will wait (RecordQueue.push).
    */
-  offer (r: EncodedRecord, evicted: (old: EncodedRecord) => void): boolean {
+  offer (r: EncodedRecord, evicted: (old: EncodedRecord | undefined) => void, whole: boolean, pack: boolean): boolean {
     if (this.#over(r.value.length)) {
       if (this.#bounds.overflow !== 'dropOldest') return false
-      while (this.#q.length > 0 && this.#over(r.value.length)) evicted(this.#q.shift() as EncodedRecord)
+      while (this.#q.length > 0 && this.#over(r.value.length)) {
+        if (whole) evicted(this.#q.shift())
+        else if (this.#q.discard()) evicted(undefined)
+      }
     }
-    this.#q.push(r)
+    this.#q.push(r, pack)
     return true
   }
 

@@ -7,13 +7,12 @@ import { BATCH_NOT_CONNECTED, BATCH_RECORDS, LINES_UNSUPPORTED, type LinesResult
 import { ClockAheadError, DeliveryError } from './errors'
 import { confirmHandedOver } from './flush'
 import type { Ledger } from './ledger'
+import { QueueFullRetry } from './queue-full-retry'
 import { KafkaClock } from './record/kafka-time'
 import type { EncodedRecord } from './record/record'
 import { RespoolOrder } from './spool/respool-order'
 import { SpoolReplayer } from './spool/replayer'
 import type { SpoolWriter } from './spool/writer'
-
-const QUEUE_FULL_RETRY_MS = 1
 
 /** How often what librdkafka holds is checked for acknowledged (error-only reports). */
 const CONFIRM_MS = 1000
@@ -52,7 +51,7 @@ export class Sender {
   readonly #clientId: number
   readonly #connect: () => void
   readonly #reread: (value: Buffer) => Pick<EncodedRecord, 'timestamp' | 'headers'>
-  #retryTimer: NodeJS.Timeout | undefined
+  readonly #retry = new QueueFullRetry()
   readonly #confirmTimer: NodeJS.Timeout
   #drainSoon = false
   #waveSoon = false
@@ -131,7 +130,7 @@ export class Sender {
    */
   sendLines (plan: NativeLinePlan, data: Buffer, start: number, end: number): LinesResult {
     // what waits in the buffer goes first; not while a full queue's retry is due (it would refuse them again)
-    if (this.native && this.buffer.length > 0 && this.conn.ready && !this.closed && this.#retryTimer === undefined) this.drain()
+    if (this.native && this.buffer.length > 0 && this.conn.ready && !this.closed && !this.#retry.due) this.drain()
     if (!this.takesLines) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED, replaced: 0 }
     const r = this.conn.produceLines(this.#clientId, plan, data, start, end, this.clock)
     this.ledger.producedMany(r.records, r.bytes)
@@ -186,7 +185,7 @@ export class Sender {
   /** Closed: no more retries or replay. */
   stop (): void {
     this.closed = true
-    clearTimeout(this.#retryTimer)
+    this.#retry.stop()
     clearInterval(this.#confirmTimer)
     this.replayer?.stop()
   }
@@ -239,6 +238,7 @@ export class Sender {
       this.clock.sent(r.timestamp, stamp)
       this.#respoolOrder?.handedOver(r)
       this.ledger.produced(r)
+      this.#retry.room()
       return true
     } catch (err) {
       const code = (err as { code?: number }).code
@@ -259,10 +259,13 @@ export class Sender {
    */
   #drainBatches (): void {
     while (this.conn.ready && !this.closed && this.buffer.length > 0) {
-      const count = Math.min(this.buffer.length, BATCH_RECORDS)
+      const count = this.#retry.batch(this.buffer.length, BATCH_RECORDS)
       const { taken, code } = this.conn.produceBatch(this.#clientId, count, (i) => this.buffer.at(i) as EncodedRecord, this.clock)
       for (let i = 0; i < taken; i++) this.ledger.produced(this.buffer.shift() as EncodedRecord)
-      if (taken === count) continue
+      if (taken === count) {
+        this.#retry.room()
+        continue
+      }
       if (code === ERR_QUEUE_FULL) {
         this.#scheduleRetry()
         return
@@ -286,7 +289,9 @@ export class Sender {
   /** Into the memory buffer within its bounds; over them, into the spool, or the overflow policy. */
   #enqueue (r: EncodedRecord): boolean {
     if (this.writer !== undefined && !this.buffer.fits(r)) return this.#toSpool(r)
-    if (!this.buffer.offer(r, (old) => { this.ledger.drop('buffer-full', old) })) {
+    // the evicted records themselves are needed only for the fallback; a record that will wait is kept as bytes
+    const waits = !this.conn.ready || this.#retry.due
+    if (!this.buffer.offer(r, (old) => { this.ledger.drop('buffer-full', old) }, this.options.fallback !== undefined, waits)) {
       this.ledger.drop('buffer-full', r)
       this.buffer.expectDrain()
       return false
@@ -321,9 +326,6 @@ export class Sender {
 
   #scheduleRetry (): void {
     this.conn.poll() // serve delivery reports: they free room in librdkafka's queue
-    this.#retryTimer ??= setTimeout(() => {
-      this.#retryTimer = undefined
-      this.drain()
-    }, QUEUE_FULL_RETRY_MS).unref()
+    this.#retry.schedule(() => { this.drain() })
   }
 }

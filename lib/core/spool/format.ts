@@ -20,32 +20,58 @@ export interface SpooledRecord extends EncodedRecord {
 
 /** One record as a frame (head + body). */
 export function encodeFrame (r: EncodedRecord, spooledAt: number): Buffer {
-  const topic = Buffer.from(r.topic)
-  const key = r.key === null ? null : typeof r.key === 'string' ? Buffer.from(r.key) : r.key
-  const headers = r.headers.flatMap((h) => Object.entries(h).map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const))
-  let size = 1 + 8 + 8 + 2 + topic.length + 1 + 4 + (key?.length ?? 0) + 2 + r.value.length
-  for (const [k, v] of headers) size += 2 + k.length + 4 + v.length
+  const size = bodySize(r)
   const buf = Buffer.allocUnsafe(FRAME_HEAD + size)
-  let o = FRAME_HEAD
-  o = buf.writeUInt8(VERSION, o)
-  o = buf.writeDoubleBE(spooledAt, o)
-  o = buf.writeDoubleBE(r.timestamp ?? Number.NaN, o)
-  o = buf.writeUInt16BE(topic.length, o)
-  o += topic.copy(buf, o)
-  o = buf.writeUInt8(key === null ? 0 : typeof r.key === 'string' ? 1 : 2, o)
-  o = buf.writeUInt32BE(key?.length ?? 0, o)
-  if (key !== null) o += key.copy(buf, o)
-  o = buf.writeUInt16BE(headers.length, o)
-  for (const [k, v] of headers) {
-    o = buf.writeUInt16BE(k.length, o)
-    o += k.copy(buf, o)
-    o = buf.writeUInt32BE(v.length, o)
-    o += v.copy(buf, o)
-  }
-  r.value.copy(buf, o)
+  writeBody(r, spooledAt, buf, FRAME_HEAD)
   buf.writeUInt32BE(size, 0)
   buf.writeUInt32BE(crc32(buf.subarray(FRAME_HEAD)), 4)
   return buf
+}
+
+/** The bytes of `r`'s body (the same layout in the spool's files and in the memory buffer's chunks). */
+export function bodySize (r: EncodedRecord): number {
+  const key = r.key === null ? 0 : typeof r.key === 'string' ? Buffer.byteLength(r.key) : r.key.length
+  let size = 1 + 8 + 8 + 2 + Buffer.byteLength(r.topic) + 1 + 4 + key + 2 + r.value.length
+  for (const h of r.headers) {
+    for (const k in h) size += 2 + Buffer.byteLength(k) + 4 + Buffer.byteLength(h[k] as string)
+  }
+  return size
+}
+
+/** Write `r`'s body (bodySize(r) bytes) into `buf` at `o`, with no object made on the way. */
+export function writeBody (r: EncodedRecord, spooledAt: number, buf: Buffer, o: number): void {
+  o = buf.writeUInt8(VERSION, o)
+  o = buf.writeDoubleBE(spooledAt, o)
+  o = buf.writeDoubleBE(r.timestamp ?? Number.NaN, o)
+  o = writeText(buf, o, r.topic, 2)
+  const key = r.key
+  o = buf.writeUInt8(key === null ? 0 : typeof key === 'string' ? 1 : 2, o)
+  if (key === null) o = buf.writeUInt32BE(0, o)
+  else if (typeof key === 'string') o = writeText(buf, o, key, 4)
+  else {
+    o = buf.writeUInt32BE(key.length, o)
+    o += key.copy(buf, o)
+  }
+  const countAt = o
+  o += 2
+  let n = 0
+  for (const h of r.headers) {
+    for (const k in h) {
+      o = writeText(buf, o, k, 2)
+      o = writeText(buf, o, h[k] as string, 4)
+      n++
+    }
+  }
+  buf.writeUInt16BE(n, countAt)
+  r.value.copy(buf, o)
+}
+
+/** A text with its UTF-8 length before it (u16 or u32); the offset after it. */
+function writeText (buf: Buffer, o: number, text: string, lengthBytes: 2 | 4): number {
+  const n = buf.write(text, o + lengthBytes)
+  if (lengthBytes === 2) buf.writeUInt16BE(n, o)
+  else buf.writeUInt32BE(n, o)
+  return o + lengthBytes + n
 }
 
 /** What is at `offset` of `buf`: a whole record, a frame that runs past the end, or garbage. */
@@ -69,7 +95,8 @@ export function decodeFrame (buf: Buffer, offset: number): FrameResult {
   }
 }
 
-function decodeBody (b: Buffer): SpooledRecord {
+/** A body back as a record; without `spooledAt` when it was written as NaN (a memory buffer's record that never was in the spool). */
+export function decodeBody (b: Buffer): SpooledRecord {
   let o = 0
   const version = b.readUInt8(o++)
   if (version !== VERSION) throw new Error(`unknown record version ${version}`)
@@ -97,5 +124,7 @@ function decodeBody (b: Buffer): SpooledRecord {
     o += 4 + vLen
   }
   if (o > b.length) throw new Error('record fields run past its length')
-  return { topic, key, timestamp: Number.isNaN(ts) ? null : ts, headers, value: Buffer.from(b.subarray(o)), spooledAt }
+  const value = Buffer.from(b.subarray(o))
+  const timestamp = Number.isNaN(ts) ? null : ts
+  return Number.isNaN(spooledAt) ? { topic, key, timestamp, headers, value } as SpooledRecord : { topic, key, timestamp, headers, value, spooledAt }
 }
