@@ -3,7 +3,7 @@
 // (maxBufferBytes 64 MiB), through the worker target and kafkaDestination(). The broker (this
 // benchmark's own) is frozen (SIGSTOP) after BEFORE seconds, for OUTAGE seconds. Goal: the
 // tree's RSS grows by at most maxBufferBytes + 40 MiB.
-//   node benchmarks/outage-app.bench.mjs [--outage 30] [--rate 20000] [--node PATH]...
+//   node benchmarks/outage-app.bench.mjs [--outage 30] [--rate 20000] [--node PATH]... [--wiring destination|worker]...
 // --node (repeatable): run the apps on other Node binaries of the same ABI (node-rdkafka is
 // built for one). Writes RESULTS-outage-app.md.
 import { execFileSync, spawn } from 'node:child_process'
@@ -18,7 +18,7 @@ import { ownPort } from '../test/kafka/ports.mjs'
 import { machineInfo, writeResults } from './utils/results.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const { values: args } = parseArgs({ options: { outage: { type: 'string' }, rate: { type: 'string' }, node: { type: 'string', multiple: true } } })
+const { values: args } = parseArgs({ options: { outage: { type: 'string' }, rate: { type: 'string' }, node: { type: 'string', multiple: true }, wiring: { type: 'string', multiple: true } } })
 const OUTAGE = Number(args.outage ?? 30)
 const RATE = Number(args.rate ?? 20000)
 const BEFORE = 5
@@ -35,7 +35,7 @@ for (const node of nodes) {
     // node-rdkafka is built for one Node ABI: another Node needs an install of its own (.ci/nodes.sh)
     throw new Error(`--node ${node} is Node ${version} (ABI ${abi}); this install's node-rdkafka is built for ABI ${process.versions.modules}: run the benchmark from an install made with that Node`)
   }
-  for (const wiring of ['destination', 'worker']) {
+  for (const wiring of args.wiring ?? ['destination', 'worker']) {
     const kafka = await startSingle({ port: ownPort('outage-app.bench') })
     try {
       const topic = await createTopic(`bench-outage-app-${Date.now()}`, { partitions: 6, bootstrap: kafka.brokers })

@@ -17,6 +17,7 @@ export const OWN_BROKER_PORTS = {
   oauthbearer: [18992],
   'unknown-topic': [19400],
   timestamps: [19410],
+  'memory-limit': [19420],
   'outage.bench': [18592],
   'outage-app.bench': [18602],
   // a 3-node cluster (controllers on port + 100)
