@@ -38,7 +38,7 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { name: 'encoding', type: "`'raw'`, `'otlp_json'`, `'otlp_proto'`", shownDefault: "`'raw'`", doc: 'record values: the line as the logger wrote it, or one OTLP `ExportLogsServiceRequest` per record for the OpenTelemetry Collector\'s Kafka receiver (README, "OpenTelemetry")', rule: oneOf(ENCODINGS, 'raw') },
   { name: 'compression', type: "`'lz4'`, `'zstd'`, `'gzip'`, `'snappy'`, `'none'`", shownDefault: "`'lz4'`", doc: 'librdkafka `compression.codec`', rule: oneOf(COMPRESSIONS, 'lz4') },
   { name: 'acks', type: "`'all'`, `1`, `0`", shownDefault: "`'all'`", doc: 'how many replicas acknowledge a record', rule: custom },
-  { name: 'idempotence', type: 'boolean', shownDefault: "`true` with acks `'all'`", doc: 'idempotent producer: no duplicates from its own retries', rule: custom },
+  { name: 'idempotence', type: 'boolean', shownDefault: "`true` with acks `'all'`", doc: 'idempotent producer: no duplicates from its own retries, and a key\'s order kept across them (off: a retried request can land after later ones, unless `rdkafka: { \'max.in.flight.requests.per.connection\': 1 }`)', rule: custom },
   { name: 'lingerMs', type: 'integer ≥ 0', shownDefault: '`5`', doc: 'librdkafka `linger.ms`', rule: int(5, 0) },
   { name: 'batchMessages', type: 'integer ≥ 1', shownDefault: '`10000`', doc: 'librdkafka `batch.num.messages`', rule: int(10000) },
   { name: 'maxMessageBytes', type: 'integer ≥ 1024', shownDefault: '`1000000`', doc: 'largest record value sent; see `oversized`', rule: int(1000000, 1024) },

@@ -70,7 +70,11 @@ export interface KafkaLogOptions {
   compression?: Compression
   /** Default `'all'`. */
   acks?: 'all' | 0 | 1
-  /** Idempotent producer (no duplicates on retry). Default true; needs acks `'all'`. */
+  /**
+   * Idempotent producer (no duplicates on retry, a key's order kept across retries). Default
+   * true; needs acks `'all'`. Off, a retried request can land after later ones unless
+   * `rdkafka: { 'max.in.flight.requests.per.connection': 1 }`.
+   */
   idempotence?: boolean
   /** librdkafka `linger.ms`. Default 5. */
   lingerMs?: number
