@@ -21,44 +21,55 @@ node_dir() {
   echo "$NODE_CACHE/$version"
 }
 
-# On another Node: a fresh copy of the tree, `npm ci`, build, the unit tests and the demo.
-# node-rdkafka (librdkafka with it) is built from source against this Node's own headers,
-# as a user's `npm install` would: ~2 minutes on 2 cores. Adds to the globals `passed` and
+# On another Node, in two steps. smoke_unit: a fresh copy of the tree, `npm ci`, build and the
+# unit tests; node-rdkafka (librdkafka with it) is built from source against this Node's own
+# headers, as a user's `npm install` would (~2 minutes on 2 cores). It runs in the background
+# beside the other lines' (they share nothing), and leaves in "$out": `work` (the copy's
+# path) and `result` ("passed failed"). smoke_demo, then, one line at a time (each demo starts
+# its own Kafka on the same port): the demo, and the totals into the globals `passed` and
 # `failed`.
-smoke_on() {
-  local dir=$1 root work line p f demo_out
+smoke_unit() {
+  local dir=$1 out=$2 root work line
   root=$(pwd)
   work=$(mktemp -d)
-  say "--- Node $("$dir/bin/node" -v): npm ci, build, unit tests, demo (in $work)"
+  echo "$work" >"$out/work"
+  say "--- Node $("$dir/bin/node" -v): npm ci, build, unit tests (in $work)"
   git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$work"
   ln -s "$root/test/kafka/.jars" "$work/test/kafka/.jars"
   (
     cd "$work" || exit 1
     export PATH="$dir/bin:$PATH" npm_config_nodedir="$dir"
-    npm ci --no-audit --no-fund >/dev/null || { say "npm ci (with the node-rdkafka build) failed"; exit 1; }
+    npm ci --no-audit --no-fund >/dev/null || { say "Node $("$dir/bin/node" -v): npm ci (with the node-rdkafka build) failed"; exit 1; }
     npm run build --silent || exit 1
-  ) || { failed=$((failed + 1)); rm -rf "$work"; return; }
+  ) || { echo "0 1" >"$out/result"; return; }
   # the differential and sanitizer runs in full are the main Node's (the addon is one Node-API
   # binary for every line); here a smaller sample of generated lines, for time
   line=$(cd "$work" && PATH="$dir/bin:$PATH" KLT_DIFF_LINES=20000 KLT_SANITIZE_LINES=2000 node test/run.mjs --unit 2>&1 | tail -n 1)
   say "Node $("$dir/bin/node" -v) unit tests: $line"
   if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
-    p=${BASH_REMATCH[1]}
-    f=$((BASH_REMATCH[2] + BASH_REMATCH[3]))
-    passed=$((passed + p))
-    failed=$((failed + f))
+    echo "${BASH_REMATCH[1]} $((BASH_REMATCH[2] + BASH_REMATCH[3]))" >"$out/result"
   else
-    failed=$((failed + 1))
+    echo "0 1" >"$out/result"
   fi
-  # the demo starts its own Kafka (KAFKA_BROKERS unset) and says the build's features first
-  demo_out=$(cd "$work" && env -u KAFKA_BROKERS PATH="$dir/bin:$PATH" DEMO_COUNT=2000 node examples/demo.mjs 2>&1)
-  if [ $? -eq 0 ] && grep -q 'Summary: every log of every app arrived' <<<"$demo_out"; then
-    passed=$((passed + 1))
-    say "Node $("$dir/bin/node" -v) demo: $(head -n 1 <<<"$demo_out")"
-  else
-    failed=$((failed + 1))
-    say "Node $("$dir/bin/node" -v) demo failed:"
-    printf '%s\n' "$demo_out" | tail -n 20 >&2
+}
+
+smoke_demo() {
+  local dir=$1 out=$2 work p f demo_out
+  work=$(cat "$out/work" 2>/dev/null)
+  read -r p f <"$out/result" 2>/dev/null || { p=0 f=1; }
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ -n "$work" ] && [ -d "$work/node_modules" ]; then
+    # the demo starts its own Kafka (KAFKA_BROKERS unset) and says the build's features first
+    demo_out=$(cd "$work" && env -u KAFKA_BROKERS PATH="$dir/bin:$PATH" DEMO_COUNT=2000 node examples/demo.mjs 2>&1)
+    if [ $? -eq 0 ] && grep -q 'Summary: every log of every app arrived' <<<"$demo_out"; then
+      passed=$((passed + 1))
+      say "Node $("$dir/bin/node" -v) demo: $(head -n 1 <<<"$demo_out")"
+    else
+      failed=$((failed + 1))
+      say "Node $("$dir/bin/node" -v) demo failed:"
+      printf '%s\n' "$demo_out" | tail -n 20 >&2
+    fi
   fi
-  rm -rf "$work"
+  [ -n "$work" ] && rm -rf "$work"
 }

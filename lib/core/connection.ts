@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto'
-import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
+import type { LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
+import type { ConnectionClient, ConnectionOptions } from './connection-client'
 import type { ResolvedTokenSource } from './config/types'
-import { AuthError, ConfigError, KafkaLogError } from './errors'
-import { processIsIdle } from './lifecycle/exit'
-import { loadRdkafka } from './native'
+import { KafkaLogError } from './errors'
+import { IdleSuspend } from './idle-suspend'
+import { createNativeProducer, giveToken, isFatal } from './native-producer'
+import { ReportRouter } from './report-router'
 import { LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
 import { NativeRoute } from './native-route'
-import { TokenKeeper } from './oauth-token'
+import { TokenKeeper, tokenIdentity } from './oauth-token'
 import type { KafkaClock } from './record/kafka-time'
 import type { EncodedRecord } from './record/record'
 import { redact, type RdkafkaConfig } from './config/rdkafka-config'
@@ -17,50 +18,8 @@ const POLL_MS = 20
 const POLL_ALL_REPORTS_MS = 5
 const CONNECT_RETRY_MS = 1000
 const CONNECT_ATTEMPT_MS = 10000
-const IDLE_CHECK_MS = 250
-
-/** What a connection needs from each producer that shares it. */
-export interface ConnectionClient {
-  readonly id: number
-  /** The connection is up: hand buffered records over. */
-  onReady: () => void
-  /** A delivery report for one of this client's records (errors only, unless reports are 'all'). */
-  onDelivery: (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown) => void
-  /**
-   * A connection attempt failed (librdkafka keeps no handle between attempts). `brokerSaid`:
-   * the last error librdkafka logged meanwhile (e.g. "SASL authentication error: ...").
-   */
-  onConnectFailed: (err: LibrdKafkaError, waitedMs: number, brokerSaid: string | undefined) => void
-  /** An error for the app: a fatal producer error (once per connection), or no usable OAUTHBEARER token (once until one comes). */
-  report: (err: KafkaLogError) => void
-  /** Flush before the connection is suspended because the process is otherwise idle. */
-  idleFlush: () => Promise<unknown>
-  /** Records still waiting in this client's JS buffer. */
-  buffered: () => number
-}
-
-export interface ConnectionOptions {
-  connectTimeoutMs: number
-  flushTimeoutMs: number
-  /** Per-record reports: the opaque then carries the write time for the latency histogram. */
-  allReports: boolean
-  /** Suspend (flush + disconnect) when nothing else keeps the process alive. */
-  idleSuspend: boolean
-}
 
 const shared = new Map<string, Connection>()
-
-// producers share a connection only when they get their token from the same place
-const tokenFunctionIds = new WeakMap<() => unknown, number>()
-let nextTokenFunctionId = 1
-function tokenIdentity (token: ResolvedTokenSource | undefined): string {
-  if (token === undefined) return ''
-  if (token.kind === 'file') return `file:${token.file}`
-  if (token.kind === 'static') return `static:${createHash('sha256').update(token.token).digest('hex')}`
-  let id = tokenFunctionIds.get(token.get)
-  if (id === undefined) tokenFunctionIds.set(token.get, id = nextTokenFunctionId++)
-  return `function:${id}`
-}
 
 /**
  * One node-rdkafka producer, shared by every KafkaLogProducer of the process with the same
@@ -79,14 +38,12 @@ export class Connection {
   #connectStarted = 0
   #attempt: Promise<void> | undefined
   #pollTimer: NodeJS.Timeout | undefined
-  #idleTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
-  #suspending: Promise<void> | undefined
-  #connectAfterSuspend = false
+  readonly #idle: IdleSuspend
   #fatalReported = false
   #lastLoggedError: string | undefined
   #stats: Record<string, unknown> | undefined
-  readonly #topicOwners = new Map<string, number | 'many'>()
+  readonly #reports = new ReportRouter()
   readonly #token: TokenKeeper | undefined
 
   /**
@@ -110,6 +67,12 @@ export class Connection {
     this.#opts = opts
     this.#route = new NativeRoute(!opts.allReports, (err) => { this.#report(err) })
     this.#native = this.#createNative()
+    this.#idle = new IdleSuspend({
+      connected: () => this.#state === 'ready',
+      flushAll: () => Promise.all([...this.#clients.values()].map(async (c) => c.idleFlush())),
+      buffered: () => [...this.#clients.values()].some((c) => c.buffered() > 0),
+      disconnect: () => this.#disconnect(this.#opts.flushTimeoutMs, true)
+    })
     this.#token = token === undefined
       ? undefined
       : new TokenKeeper(token, (t) => { this.#setToken(t) }, (err) => { this.#report(err) })
@@ -121,14 +84,9 @@ export class Connection {
 
   /** A (new) token to the native handle: kept for its next connect, or used by the live one from its next (re)authentication. */
   #setToken (token: string): boolean {
-    try {
-      this.#native.setOauthBearerToken(token)
-      return true
-    } catch (err) {
-      // librdkafka's words about a token never include the token
-      this.#report(new AuthError(`librdkafka refused the OAUTHBEARER token: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
-      return false
-    }
+    const refused = giveToken(this.#native, token)
+    if (refused !== undefined) this.#report(refused)
+    return refused === undefined
   }
 
   get ready (): boolean { return this.#state === 'ready' }
@@ -137,40 +95,12 @@ export class Connection {
   get isShared (): boolean { return this.#clients.size > 1 }
 
   #createNative (): NativeProducer {
-    const Kafka = loadRdkafka()
-    let native: NativeProducer
-    try {
-      // validates every librdkafka property now (no I/O happens before connect)
-      const global = this.#route.withPlugin(this.#config.global)
-      try {
-        native = new Kafka.Producer(global, this.#config.topic)
-      } catch (err) {
-        if (global === this.#config.global) throw err
-        // refused with the plugin named: without it (a config error throws again, for the user)
-        native = new Kafka.Producer(this.#config.global, this.#config.topic)
-        this.#route.pluginRefused(err instanceof Error ? err.message : String(err))
-      }
-    } catch (err) {
-      const message = redact(err instanceof Error ? err.message : String(err), this.#config)
-      // librdkafka names the property, except for a plugin it cannot load: "(plugin <path>)"
-      const property = /property:? "([^"]+)"/.exec(message)?.[1] ?? (/\(plugin [^)]*\)$/.test(message) ? 'plugin.library.paths' : undefined)
-      throw new ConfigError(property === undefined ? 'rdkafka' : `rdkafka.${property}`, `librdkafka rejected it: ${message}`)
-    }
-    native.on('delivery-report', (err, report) => { this.#deliver(err, report) })
-    native.on('event.error', (err) => { this.#onNativeError(err) })
-    // while connecting, librdkafka says why a broker refused us (authentication, TLS) only
-    // in its log: keep the last error-level line for the connect error
-    native.on('event.log', (log: { severity: number, message: string }) => {
-      if (log.severity <= 3) this.#lastLoggedError = log.message.replace(/^\[thrd:[^\]]*\]: /, '')
+    return createNativeProducer(this.#config, this.#route, {
+      delivery: (err, report) => { this.#reports.deliver(this.#clients, err, report) },
+      error: (err) => { this.#onNativeError(err) },
+      loggedError: (message) => { this.#lastLoggedError = message },
+      stats: (stats) => { this.#stats = stats }
     })
-    native.on('event.stats', (stats: { message: string }) => {
-      try {
-        this.#stats = JSON.parse(stats.message) as Record<string, unknown>
-      } catch {
-        // a malformed statistics document is not worth an error
-      }
-    })
-    return native
   }
 
   /**
@@ -185,7 +115,7 @@ export class Connection {
     // every record gets a report; otherwise a shared connection routes failures by topic.
     let opaque: unknown
     if (this.#opts.allReports) opaque = [clientId, performance.now(), keep]
-    else if (this.isShared) this.#noteTopic(topic, clientId)
+    else if (this.isShared) this.#reports.note(topic, clientId)
     // node-rdkafka cuts a string key at its first NUL; a Buffer goes whole, as in a native batch
     const whole = typeof key === 'string' && key.includes('\0') ? Buffer.from(key) : key
     this.#native.produce(topic, null, value, whole, timestamp, opaque, headers as Array<Record<string, string>>)
@@ -216,7 +146,7 @@ export class Connection {
    * code of the record that stopped it (0: none; BATCH_NOT_CONNECTED: closing).
    */
   produceBatch (clientId: number, count: number, at: (i: number) => EncodedRecord, clock: KafkaClock): { taken: number, code: number } {
-    return this.#route.produceBatch(count, at, clock, this.isShared ? (topic) => { this.#noteTopic(topic, clientId) } : undefined)
+    return this.#route.produceBatch(count, at, clock, this.isShared ? (topic) => { this.#reports.note(topic, clientId) } : undefined)
   }
 
   /**
@@ -227,7 +157,7 @@ export class Connection {
   produceLines (clientId: number, plan: NativeLinePlan, chunk: Buffer, start: number, end: number, clock: KafkaClock): LinesResult {
     if (this.isShared && this.#route.active) {
       if (plan.topic === undefined) return { at: start, records: 0, bytes: 0, stop: LINES_UNSUPPORTED, replaced: 0 }
-      this.#noteTopic(plan.topic, clientId)
+      this.#reports.note(plan.topic, clientId)
     }
     return this.#route.produceLines(plan, chunk, start, end, clock)
   }
@@ -235,13 +165,6 @@ export class Connection {
   /** librdkafka's words for an error code from a batch. */
   errorText (code: number): string {
     return this.#route.errorText(code)
-  }
-
-  /** Which client writes to `topic` (shared connections with failure-only reports route failures by it). */
-  #noteTopic (topic: string, clientId: number): void {
-    const owner = this.#topicOwners.get(topic)
-    if (owner === undefined) this.#topicOwners.set(topic, clientId)
-    else if (owner !== clientId && owner !== 'many') this.#topicOwners.set(topic, 'many')
   }
 
   /** Delivery reports to JS now. Never throws (node-rdkafka throws when its producer is not connected). */
@@ -256,18 +179,8 @@ export class Connection {
 
   connect (): void {
     if (this.#state !== 'idle') return
-    // a suspension is disconnecting the native producer: connect once it is done (node-rdkafka
-    // would take the one being torn down for connected, and report no name)
-    if (this.#suspending !== undefined) {
-      if (!this.#connectAfterSuspend) {
-        this.#connectAfterSuspend = true
-        void this.#suspending.then(() => {
-          this.#connectAfterSuspend = false
-          if (this.#clients.size > 0) this.connect()
-        })
-      }
-      return
-    }
+    // a suspension is disconnecting the native producer: connect once it is done
+    if (this.#idle.deferConnect(() => { if (this.#clients.size > 0) this.connect() })) return
     this.#state = 'connecting'
     if (this.#connectStarted === 0) this.#connectStarted = Date.now()
     const attemptMs = Math.min(this.#opts.connectTimeoutMs, CONNECT_ATTEMPT_MS)
@@ -328,55 +241,19 @@ export class Connection {
     this.#connectStarted = 0
     // delivery reports (and error events) reach JS only through poll()
     this.#pollTimer = setInterval(() => { this.poll() }, this.#opts.allReports ? POLL_ALL_REPORTS_MS : POLL_MS).unref()
-    if (this.#opts.idleSuspend) this.#idleTimer = setInterval(() => { this.#checkProcessIdle() }, IDLE_CHECK_MS).unref()
+    if (this.#opts.idleSuspend) this.#idle.start()
     for (const c of this.#clients.values()) c.onReady()
   }
 
-  #deliver (err: LibrdKafkaError | null | undefined, report: DeliveryReport): void {
-    const opaque: unknown = report.opaque
-    let id: number | undefined
-    let writtenAt: number | undefined
-    let kept: unknown
-    if (Array.isArray(opaque)) [id, writtenAt, kept] = opaque as [number, number | undefined, unknown]
-    else if (typeof opaque === 'number') id = opaque
-    if (id === undefined) {
-      // failure-only reports carry no opaque: the topic's only writer, else the first client
-      // (two producers of one connection writing the same topic share its failure counts)
-      const owner = this.#topicOwners.get(report.topic)
-      if (typeof owner === 'number' && this.#clients.has(owner)) id = owner
-    }
-    const client = id === undefined ? this.#clients.values().next().value : this.#clients.get(id)
-    client?.onDelivery(err, report, writtenAt, kept)
-  }
-
   #onNativeError (err: LibrdKafkaError): void {
-    // librdkafka retries transient broker trouble by itself; a fatal error (e.g. the
-    // idempotent producer lost its state, or authentication failed) is reported once.
-    const fatal = (err as { isFatal?: boolean }).isFatal === true || /authentication|SASL|not authorized/i.test(err.message)
-    if (!fatal || this.#fatalReported) return
+    if (this.#fatalReported || !isFatal(err)) return // librdkafka retries transient broker trouble by itself
     this.#fatalReported = true
     this.#report(new KafkaLogError(`Kafka producer error: ${redact(err.message, this.#config)}`, { cause: err }))
   }
 
-  /**
-   * node-rdkafka's native handles keep the event loop alive while connected. When nothing
-   * else does, the app is done: flush and disconnect so the process can exit. A later
-   * write reconnects.
-   */
-  #checkProcessIdle (): void {
-    if (this.#suspending !== undefined || this.#state !== 'ready' || !processIsIdle()) return
-    this.#suspending = this.#suspend().finally(() => { this.#suspending = undefined })
-  }
-
-  async #suspend (): Promise<void> {
-    await Promise.all([...this.#clients.values()].map(async (c) => c.idleFlush()))
-    if (this.#state !== 'ready' || !processIsIdle() || [...this.#clients.values()].some((c) => c.buffered() > 0)) return
-    await this.#disconnect(this.#opts.flushTimeoutMs, true)
-  }
-
   /** Wait for a suspension or a connection attempt under way (a connecting handle must not be torn down). */
   async settle (): Promise<void> {
-    if (this.#suspending !== undefined) await this.#suspending
+    if (this.#idle.under !== undefined) await this.#idle.under
     if (this.#attempt !== undefined) await this.#attempt
   }
 
@@ -404,9 +281,9 @@ export class Connection {
 
   #stopTimers (): void {
     clearInterval(this.#pollTimer)
-    clearInterval(this.#idleTimer)
+    this.#idle.stop()
     clearTimeout(this.#retryTimer)
-    this.#pollTimer = this.#idleTimer = this.#retryTimer = undefined
+    this.#pollTimer = this.#retryTimer = undefined
   }
 
   /** A client leaves; the last one out disconnects (bounded by `timeoutMs`). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { OAuthBearerToken, ResolvedTokenSource } from './config/types'
 import { AuthError } from './errors'
@@ -155,4 +156,17 @@ function checked (got: unknown, from: string): Current {
     throw new AuthError(`${from} gave an OAUTHBEARER token that expired at ${new Date(expiresAt).toISOString()}`)
   }
   return { token, expiresAt }
+}
+
+// producers share a connection only when they get their token from the same place
+const tokenFunctionIds = new WeakMap<() => unknown, number>()
+let nextTokenFunctionId = 1
+/** Where a token comes from, as a key: producers share a connection only when it is the same. */
+export function tokenIdentity (token: ResolvedTokenSource | undefined): string {
+  if (token === undefined) return ''
+  if (token.kind === 'file') return `file:${token.file}`
+  if (token.kind === 'static') return `static:${createHash('sha256').update(token.token).digest('hex')}`
+  let id = tokenFunctionIds.get(token.get)
+  if (id === undefined) tokenFunctionIds.set(token.get, id = nextTokenFunctionId++)
+  return `function:${id}`
 }

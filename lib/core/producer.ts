@@ -5,7 +5,8 @@ import { BoundedBuffer } from './buffer'
 import { resolveLevelLabels, resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, type ResolvedOptions } from './config/options'
 import { buildRdkafkaConfig, type RdkafkaConfig } from './config/rdkafka-config'
 import { connectError } from './connect-error'
-import { Connection, type ConnectionClient } from './connection'
+import { Connection } from './connection'
+import type { ConnectionClient } from './connection-client'
 import { firstOf } from './drained'
 import { checkFeatures } from './features'
 import { ClosedError, type BadRecordError } from './errors'
@@ -14,11 +15,11 @@ import { settle } from './flush'
 import { Ledger } from './ledger'
 import { registerExit, unregisterExit, type ExitParticipant } from './lifecycle/exit'
 import { handOverAtExit } from './lifecycle/hand-over'
-import type { MetricsSnapshot, SpoolMetrics } from './metrics/metrics'
+import type { MetricsSnapshot } from './metrics/metrics'
+import { metricsSnapshot } from './metrics/snapshot'
 import { OversizedRecordError, RecordEncoder, type EncodedRecord } from './record/record'
-import { linePlan } from './record/line-plan'
-import { describeProducePath, LINES_END, nativeLinePlan, type NativeLinePlan } from './native-batch'
 import { LineBatch } from './line-batch'
+import { blank, LineIntake } from './line-intake'
 import { Spool } from './spool/store'
 import { SpoolWriter } from './spool/writer'
 import { Sender } from './sender'
@@ -26,26 +27,6 @@ import { Sender } from './sender'
 export type { FlushResult, KafkaLogProducerEvents } from './events'
 
 let nextId = 1
-const NEWLINE = 0x0a
-const CR = 0x0d
-/** At most this many lines wait in write() for the end of the turn (one native call takes them). */
-const PENDING_LINES = 1024
-/** How a pino line starts: what the native line path reads first (native/lines.cc). */
-const PINO_HEAD = Buffer.from('{"level":')
-
-function startsAsPino (data: Buffer, at: number): boolean {
-  return data.length - at >= PINO_HEAD.length && data.compare(PINO_HEAD, 0, PINO_HEAD.length, at, at + PINO_HEAD.length) === 0
-}
-
-/** A line with nothing in it but its end: '', '\r', '\n' or '\r\n' (as a string or a Buffer). */
-function blank (input: LogInput): boolean {
-  if (typeof input === 'string') return input.length <= 2 && (input === '' || input === '\n' || input === '\r' || input === '\r\n')
-  if (!Buffer.isBuffer(input) || input.length > 2) return false
-  let end = input.length
-  if (end > 0 && input[end - 1] === NEWLINE) end--
-  return end === 0 || (end === 1 && input[0] === CR)
-}
-
 /**
  * A Kafka producer for log records, over node-rdkafka. Producers with the same librdkafka
  * settings share one native producer (one set of connections and threads per process).
@@ -68,21 +49,13 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   readonly #exit: ExitParticipant
   readonly #connected = new Waiters()
   #connectErrorReported = false
-  /** The level names in use (the option, or what an adapter learned from its logger). */
-  #levelLabels: Readonly<Record<number, string>>
-  /** The native line path's plan: undefined until first needed, null when these options cannot have one. */
-  #lines: NativeLinePlan | null | undefined
-  /** Lines written in this turn of the event loop, for the native line path in one call (#takeLines). */
-  readonly #pending: LineBatch
-  #pendingSoon = false
+  readonly #intake: LineIntake
   #closing: Promise<FlushResult> | undefined
 
   constructor (options: KafkaLogOptions) {
     super()
     this.options = resolveOptions(options)
     this.#encoder = new RecordEncoder(this.options)
-    this.#levelLabels = this.options.levelLabels
-    this.#pending = new LineBatch(Math.min(PENDING_LINES, this.options.maxBufferMessages), this.options.maxBufferBytes)
     this.#config = buildRdkafkaConfig(this.options)
     // a codec or mechanism this install's librdkafka lacks: say which package fixes it
     checkFeatures(this.#config)
@@ -133,12 +106,13 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
       connect: () => { this.#startConnecting() },
       reread: (value) => this.#encoder.reread(value)
     })
+    this.#intake = new LineIntake(this.options, this.#sender, ledger, (line) => this.#send(line, undefined))
     this.#exit = {
       // a signal without an application handler: flush, but close nothing (the app may log on until it ends)
       flushBeforeSignal: () => this.flush(),
-      undelivered: () => this.#pending.lines + buffer.length + ledger.counters.inflight(),
+      undelivered: () => this.#intake.waiting + buffer.length + ledger.counters.inflight(),
       handOverAtExit: (wait) => {
-        this.#takeLines()
+        this.#intake.take()
         return handOverAtExit(this.#sender, wait)
       }
     }
@@ -157,8 +131,8 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     if (fields === undefined && blank(input)) return true
     // a whole line (pino's way) while the native line path takes lines: kept for the end of
     // this turn of the event loop, when all of them become records in one native call
-    if (fields === undefined && (typeof input === 'string' || Buffer.isBuffer(input)) && LineBatch.fits(input) && this.#keep(input)) return true
-    if (this.#pending.lines > 0) this.#takeLines() // order: the lines before it go first
+    if (fields === undefined && (typeof input === 'string' || Buffer.isBuffer(input)) && LineBatch.fits(input) && this.#intake.keep(input)) return true
+    if (this.#intake.waiting > 0) this.#intake.take() // order: the lines before it go first
     return this.#send(input, fields)
   }
 
@@ -186,10 +160,9 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * a ConfigError for a map that is not one.
    */
   setLevelLabels (labels: Record<number, string>): void {
-    this.#takeLines() // written under the names before
-    this.#levelLabels = resolveLevelLabels(labels)
-    this.#encoder.setLevelLabels(this.#levelLabels)
-    this.#lines = undefined // a new plan with these names
+    const resolved = resolveLevelLabels(labels)
+    this.#intake.setLevelLabels(resolved) // the lines kept go first, under the names before
+    this.#encoder.setLevelLabels(resolved)
   }
 
   /**
@@ -201,28 +174,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * for `'drain'`), the line after the one that reached it.
    */
   writeLines (data: Buffer, from = 0): { next: number, full: boolean } {
-    if (this.#pending.lines > 0) this.#takeLines()
-    const plan = this.#linePlan()
-    let at = from
-    let native = true
-    while (at < data.length) {
-      // after a line the native path left, only a line that starts as pino's goes back to it
-      // (the JS records before it are handed over first): others stay together on the JS way
-      if (plan !== undefined && (native || startsAsPino(data, at))) {
-        const r = this.#sender.sendLines(plan, data, at, data.length)
-        this.#ledger.counters.written += r.records
-        at = r.at
-        if (r.stop === LINES_END) return { next: at, full: false }
-      }
-      // a line the native path left (or all of them, without it): the JS encoder's
-      const nl = data.indexOf(NEWLINE, at)
-      if (nl < 0) break
-      const line = data.subarray(at, nl)
-      at = nl + 1
-      native = false
-      if (!blank(line) && !this.#send(line, undefined)) return { next: at, full: true }
-    }
-    return { next: at, full: false }
+    return this.#intake.writeLines(data, from)
   }
 
   /**
@@ -231,43 +183,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * {@link describeProducePath} says for this install.
    */
   get producePath (): string {
-    return this.#linePlan() !== undefined ? 'native lines (and native batches)' : describeProducePath()
-  }
-
-  /**
-   * Keep a whole line for the native line path at the end of this turn; false when that
-   * path does not take lines now. What is kept always fits in the empty buffer (in records
-   * and bytes), so that even if librdkafka took none of it, none would be dropped.
-   */
-  #keep (line: string | Buffer): boolean {
-    if (this.#pending.full(line)) this.#takeLines()
-    if (!this.#sender.takesLines || this.#linePlan() === undefined) return false
-    this.#pending.add(line)
-    if (!this.#pendingSoon) {
-      this.#pendingSoon = true
-      setImmediate(() => { this.#takeLines() })
-    }
-    return true
-  }
-
-  /** The lines write() kept, to librdkafka now (all of them: their write() said true). */
-  #takeLines (): void {
-    this.#pendingSoon = false
-    if (this.#pending.lines === 0) return
-    const data = this.#pending.take()
-    for (let from = 0; from < data.length;) {
-      const { next } = this.writeLines(data, from)
-      if (next === from) break // cannot happen: every kept line ends with its newline
-      from = next
-    }
-  }
-
-  #linePlan (): NativeLinePlan | undefined {
-    if (this.#lines === undefined) {
-      const plan = this.#sender.native ? linePlan(this.options, this.#levelLabels) : undefined
-      this.#lines = (plan === undefined ? undefined : nativeLinePlan(plan)) ?? null
-    }
-    return this.#lines ?? undefined
+    return this.#intake.producePath
   }
 
   /** Connect now instead of on the first write; resolves once connected (rejects on close). */
@@ -291,7 +207,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
 
   /** Wait until everything written so far is acknowledged, or `timeoutMs` passes. Never rejects. */
   async flush (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
-    this.#takeLines()
+    this.#intake.take()
     await settle(this.#sender, this.#connected, Date.now() + timeoutMs)
     return this.#flushResult()
   }
@@ -302,7 +218,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * still pending at the end are counted as dropped (reason `closed`).
    */
   close (timeoutMs: number = this.options.flushTimeoutMs): Promise<FlushResult> {
-    this.#takeLines()
+    this.#intake.take()
     this.#closing ??= this.#close(timeoutMs)
     return this.#closing
   }
@@ -312,54 +228,15 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
    * has room). Returns the records still in the JS buffer. Acknowledgements come later: `flush()`.
    */
   handOver (): number {
-    this.#takeLines()
+    this.#intake.take()
     this.#sender.drain()
     return this.#sender.buffer.length
   }
 
   /** A snapshot of the counters. */
   metrics (): MetricsSnapshot {
-    this.#takeLines() // counted once they are records
-    const { counters: c, latency } = this.#ledger
-    const { buffer, conn, writer } = this.#sender
-    const inflight = c.inflight()
-    const stats = conn.stats
-    return {
-      written: c.written,
-      delivered: c.delivered,
-      failed: c.failed,
-      dropped: c.droppedTotal(),
-      droppedByReason: { ...c.dropped },
-      truncated: c.truncated,
-      timestamps: { replaced: this.#sender.clock.replaced, resent: this.#sender.clock.resent, correctionMs: this.#sender.clock.correctionMs },
-      buffered: buffer.length,
-      bufferedBytes: buffer.bytes,
-      inflight,
-      pending: buffer.length + inflight + this.#sender.spooled,
-      bytesProduced: c.bytesProduced,
-      errors: c.errors,
-      connected: conn.ready && !this.#sender.closed,
-      nativePath: { inUse: conn.nativeInUse, problem: conn.nativeProblem },
-      latencyMs: latency.snapshot(),
-      ...(writer === undefined ? {} : { spool: this.#spoolMetrics(writer) }),
-      ...(stats === undefined ? {} : { rdkafka: stats })
-    }
-  }
-
-  #spoolMetrics (writer: SpoolWriter): SpoolMetrics {
-    const state = writer.spool.state()
-    const replayer = this.#sender.replayer
-    return {
-      records: state.records,
-      bytes: state.bytes,
-      segments: state.segments,
-      oldestAgeMs: state.oldestSpooledAt === undefined ? 0 : Math.max(0, Date.now() - state.oldestSpooledAt),
-      spooled: writer.spooled,
-      replayed: replayer?.replayed ?? 0,
-      replayPerSecond: replayer?.perSecond ?? 0,
-      recovered: writer.spool.recovered,
-      corrupt: state.corrupt
-    }
+    this.#intake.take() // counted once they are records
+    return metricsSnapshot(this.#sender, this.#ledger)
   }
 
   #startConnecting (): void {

@@ -2,12 +2,13 @@ import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
 import type { BoundedBuffer } from './buffer'
 import type { ResolvedOptions } from './config/options'
 import type { Connection } from './connection'
-import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isRefusedRecord, isRefusedWithBatch, isTimeout } from './delivery'
+import { ERR_MSG_SIZE_TOO_LARGE, ERR_QUEUE_FULL, isTimeout } from './delivery'
 import { BATCH_NOT_CONNECTED, BATCH_RECORDS, LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
-import { ClockAheadError, DeliveryError } from './errors'
+import { DeliveryError } from './errors'
 import { confirmHandedOver } from './flush'
 import type { Ledger } from './ledger'
 import { QueueFullRetry } from './queue-full-retry'
+import { RefusedRecords } from './refused-records'
 import { KafkaClock } from './record/kafka-time'
 import type { EncodedRecord } from './record/record'
 import { RespoolOrder } from './spool/respool-order'
@@ -50,11 +51,10 @@ export class Sender {
   readonly clock = new KafkaClock()
   readonly #clientId: number
   readonly #connect: () => void
-  readonly #reread: (value: Buffer) => Pick<EncodedRecord, 'timestamp' | 'headers'>
+  readonly #refusedRecords: RefusedRecords
   readonly #retry = new QueueFullRetry()
   readonly #confirmTimer: NodeJS.Timeout
   #drainSoon = false
-  #waveSoon = false
   /** Intake has stopped (close() was called); what was written still goes out. */
   closing = false
   /** Closed: nothing more goes to librdkafka, late reports are ignored. */
@@ -68,7 +68,7 @@ export class Sender {
     this.writer = parts.writer
     this.#clientId = parts.clientId
     this.#connect = parts.connect
-    this.#reread = parts.reread
+    this.#refusedRecords = new RefusedRecords(this.clock, parts.reread, (err) => { this.ledger.report(err) })
     this.#confirmTimer = setInterval(() => { confirmHandedOver(this) }, CONFIRM_MS).unref()
     if (parts.writer !== undefined) {
       this.#respoolOrder = new RespoolOrder()
@@ -190,43 +190,12 @@ export class Sender {
     this.replayer?.stop()
   }
 
-  /**
-   * Kafka refuses a whole batch for one invalid record (issue #32); nothing of it was
-   * written. A record refused only for being in that batch goes again as it was. A record
-   * refused itself goes again with the send time, when the clock says there is one to try (a
-   * timestamp outside the broker's window is the refusal a send time can mend; a send time
-   * refused again steps it back). False when it cannot go again (a failure-only report
-   * without its value, another error, no time left to try): then it fails.
-   */
+  /** A record Kafka refused for its timestamp (or its batch's) goes again (RefusedRecords); false when it cannot: then it fails. */
   #sendAgain (err: LibrdKafkaError, report: DeliveryReport, kept: unknown): boolean {
-    const innocent = isRefusedWithBatch(err)
-    if (!innocent && !isRefusedRecord(err)) return false
-    const r = kept !== undefined
-      ? kept as EncodedRecord
-      : Buffer.isBuffer(report.value)
-        ? { topic: report.topic, value: report.value, key: report.key ?? null, ...this.#reread(report.value) }
-        : undefined
-    if (r === undefined) return false
-    // the reports read until the event loop turns are one wave (a batch's come at once)
-    if (!this.#waveSoon) {
-      this.#waveSoon = true
-      setImmediate(() => {
-        this.#waveSoon = false
-        this.clock.nextWave()
-      })
-    }
-    const corrected = this.clock.correctionMs
-    const stamp = innocent ? this.clock.again(this.clock.stamp(r.timestamp)) : this.clock.refused(`${r.topic}\n${r.value.toString('latin1')}`)
-    if (stamp === undefined) return false
-    if (corrected === 0 && this.clock.correctionMs > 0) {
-      this.ledger.report(new ClockAheadError('Kafka refused records stamped with this host\'s time, and again when sent anew: ' +
-        'this host\'s clock seems to run ahead of the brokers\'. Records are sent with timestamps set back (metrics().timestamps.correctionMs); ' +
-        'their values keep their own times. Check the host\'s clock (NTP); if it is right, the records are refused for another reason (a record without a key on a compacted topic?)'))
-    }
+    const again = this.#refusedRecords.again(err, report, kept)
+    if (again === undefined) return false
     this.ledger.counters.returned()
-    // a copy: a record read back from the spool has had its report (the replayer counted it)
-    const again: EncodedRecord = { topic: r.topic, value: r.value, key: r.key, timestamp: null, headers: r.headers }
-    if (!this.#produce(again, stamp)) this.#enqueue(again) // librdkafka's queue is full: it waits in the buffer
+    if (!this.#produce(again.record, again.stamp)) this.#enqueue(again.record) // librdkafka's queue is full: it waits in the buffer
     return true
   }
 

@@ -1,13 +1,14 @@
 import { hostname } from 'node:os'
 import { BadRecordError } from '../errors'
-import { NOT_FOUND_CHEAPLY, quotedAfter, scanTopLevelFields } from './field-scan'
+import { NOT_FOUND_CHEAPLY, scanTopLevelFields } from './field-scan'
 import { LEVEL_TIME_FIELDS, levelOf, timeOf } from './level-time'
 import { logId } from './log-id'
 import { OtlpEncoder } from './otlp'
 import { textLevel } from './text-level'
 import type { KeyOption, LogFields, LogHeaderName, LogInput, ResolvedOptions, TopicOption } from '../config/options'
 import { safeStringify } from './safe-json'
-import { CONTENT_TYPE_HEADER, CONTENT_TYPE_JSON, HEAD_LATER, HEAD_LEVEL, HEAD_TIME, TOPIC_RE, TRACE_NEEDLE } from './line-rules'
+import { CONTENT_TYPE_HEADER, CONTENT_TYPE_JSON, TOPIC_RE } from './line-rules'
+import { mentionsTrace, parseFields, peekTimeAndLevel, stripNewline, traceparentOf } from './line-read'
 
 /** One record ready for `produce()`. */
 export interface EncodedRecord {
@@ -286,62 +287,4 @@ export class RecordEncoder {
 /** A field as text for a key or a topic: strings as they are, anything else as JSON. */
 function fieldText (v: unknown): string {
   return typeof v === 'string' ? v : safeStringify(v)
-}
-
-function stripNewline (buf: Buffer): Buffer {
-  let end = buf.length
-  if (end > 0 && buf[end - 1] === 0x0a) end--
-  if (end > 0 && buf[end - 1] === 0x0d) end--
-  return end === buf.length ? buf : buf.subarray(0, end)
-}
-
-function parseFields (value: Buffer): LogFields | undefined {
-  try {
-    const parsed: unknown = JSON.parse(value.toString())
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as LogFields : undefined
-  } catch {
-    return undefined
-  }
-}
-
-const TRACE_ID = /^[0-9a-f]{32}$/
-const SPAN_ID = /^[0-9a-f]{16}$/
-
-// one native search covers both spellings ("trace_id", "traceId"); a string needle would be re-encoded per call
-const TRACE = Buffer.from(TRACE_NEEDLE)
-function mentionsTrace (value: Buffer): boolean {
-  return value.includes(TRACE)
-}
-
-/** W3C traceparent from OpenTelemetry-style fields (trace_id/span_id/trace_flags or camelCase). */
-export function traceparentOf (fields: LogFields): string | undefined {
-  const traceId = fields['trace_id'] ?? fields['traceId']
-  const spanId = fields['span_id'] ?? fields['spanId']
-  if (typeof traceId !== 'string' || typeof spanId !== 'string' || !TRACE_ID.test(traceId) || !SPAN_ID.test(spanId)) return undefined
-  const rawFlags = fields['trace_flags'] ?? fields['traceFlags']
-  const flags = typeof rawFlags === 'string' && /^[0-9a-f]{2}$/.test(rawFlags)
-    ? rawFlags
-    : typeof rawFlags === 'number' ? rawFlags.toString(16).padStart(2, '0').slice(-2) : '01'
-  return `00-${traceId}-${spanId}-${flags}`
-}
-
-// pino lines start with {"level":N,"time":T,...}: read those two without a full parse, as
-// native/lines.cc's ReadHead does (the differential test holds the two together). N: digits
-// or a quoted lowercase label; T: digits, ended by , or } (1.5e12, 1e300 and a cut line are
-// read by the full scan). Only when no later key could be a second `level` or `time`
-// (JSON.parse takes the last of duplicate keys): a later "level" or "time", or any \u
-// escape, sends the line to the full scan (line-rules.ts).
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-const HEAD_RE = new RegExp(`^${escapeRe(HEAD_LEVEL)}(\\d+|"[a-z]+")${escapeRe(HEAD_TIME)}(\\d+)[,}]`)
-// "level" and "time" are looked for as quoted words, the others as they are
-const LATER_WORDS = HEAD_LATER.filter((w) => /^"\w+"$/.test(w)).map((w) => w.slice(1))
-const LATER_TEXTS = HEAD_LATER.filter((w) => !/^"\w+"$/.test(w))
-function peekTimeAndLevel (text: string): LogFields | undefined {
-  const m = HEAD_RE.exec(text)
-  if (m === null) return undefined
-  const end = m[0].length - 1
-  for (const t of LATER_TEXTS) if (text.indexOf(t, end) >= 0) return undefined
-  for (const w of LATER_WORDS) if (quotedAfter(text, end, w)) return undefined
-  const level = m[1] as string
-  return { level: level.charCodeAt(0) === 0x22 ? level.slice(1, -1) : Number(level), time: Number(m[2]) }
 }
