@@ -82,10 +82,13 @@ let holdTimer: NodeJS.Timeout | undefined
  * buffer has no bound, and at exit its flushSync gives up after 10 s with an error).
  */
 let stalled = false
+/** Held back at a full buffer until 'drain' (which the buffer then owes: it said full). */
+let held = false
 
 function holdBack (untilDrain: boolean): void {
   if (process.stdin.isPaused() || (!untilDrain && stalled)) return
   process.stdin.pause()
+  held = true
   if (!untilDrain) {
     holdTimer = setTimeout(() => {
       stalled = true
@@ -96,7 +99,9 @@ function holdBack (untilDrain: boolean): void {
 
 function onRoom (): void {
   stalled = false
-  resume()
+  held = false
+  // after the emit, not inside it: the emit comes from within the producer's own work
+  queueMicrotask(resume)
 }
 
 function resume (): void {
@@ -161,16 +166,17 @@ async function writeRest (p: KafkaLogProducer): Promise<void> {
   const rest = pending.length > 0 && pending[pending.length - 1] !== NEWLINE ? Buffer.concat([pending, NEWLINE_BYTE]) : pending
   pending = EMPTY
   const deadline = Date.now() + p.options.flushTimeoutMs
+  const room = (): Promise<void> => bounded(deadline - Date.now(), (done) => {
+    void p.waitForRoom().then(done)
+    return () => {}
+  })
+  // the input ended during a hold: the buffer is still full, and the first line would meet it
+  if (held && p.options.overflow === 'block' && rest.length > 0) await room()
   for (let from = 0; from < rest.length;) {
     const { next, full } = p.writeLines(rest, from)
     if (next === from) break
     from = next
-    if (full && p.options.overflow === 'block' && Date.now() < deadline) {
-      await bounded(deadline - Date.now(), (done) => {
-        void p.waitForRoom().then(done)
-        return () => {}
-      })
-    }
+    if (full && p.options.overflow === 'block' && Date.now() < deadline) await room()
   }
 }
 
