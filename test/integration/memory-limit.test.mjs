@@ -81,20 +81,23 @@ for (const wiring of ['destination', 'worker']) {
     t.equal(code, 0, `it ended as it chose to (${stderr.trim().slice(-400)})`)
     t.notMatch(stderr, /took too long|MaxListenersExceeded/, 'no error at exit and no listener leak')
     const final = JSON.parse(stdout.trim().split('\n').at(-1))
-    let dropped, delivered
+    let dropped, delivered, byReason
     if (wiring === 'destination') {
       ({ dropped, delivered } = final)
+      byReason = final.droppedByReason
       t.equal(final.failed, 0, 'none failed')
       t.equal(final.written, delivered + dropped, 'every line written is delivered or counted as dropped')
     } else {
       // the producer process says its count at the end when anything was not delivered
-      const m = /(\d+) of (\d+) log record\(s\) delivered; (\d+) failed, (\d+) dropped/.exec(stderr)
+      const m = /(\d+) of (\d+) log record\(s\) delivered; (\d+) failed, (\d+) dropped \(([^)]*)\)/.exec(stderr)
       t.ok(m, `the producer process said what it could not deliver (${stderr.trim().slice(-300)})`)
       ;[delivered, dropped] = [Number(m?.[1]), Number(m?.[4])]
+      byReason = Object.fromEntries((m?.[5] ?? '').split(', ').map((x) => x.split(' ')).map(([r, n]) => [r, Number(n)]))
       t.equal(Number(m?.[3]), 0, 'none failed')
       t.equal(Number(m?.[2]), final.written, 'it read every line the app wrote')
     }
-    t.ok(dropped > 0, `the outage outlasted the buffer: ${dropped} of ${final.written} dropped, as dropOldest does`)
+    const overflowed = byReason['buffer-full'] ?? 0
+    t.ok(overflowed > 0, `the outage outlasted the buffer: ${overflowed} of ${final.written} dropped by dropOldest`)
     const seen = new Set()
     let doubled = 0
     for (const msg of await consumeAll(topic, delivered, { bootstrap: kafka.brokers, timeoutMs: 120000 })) {
@@ -102,8 +105,12 @@ for (const wiring of ['destination', 'worker']) {
       if (seen.has(i)) doubled++
       seen.add(i)
     }
-    t.equal(seen.size, delivered, 'in Kafka: every line counted as delivered')
     t.equal(doubled, 0, 'none twice')
-    t.equal(final.written - seen.size, dropped, 'missing from Kafka: exactly the lines counted as dropped')
+    t.ok(seen.size >= delivered, `in Kafka: every line counted as delivered (${seen.size} there, ${delivered} counted)`)
+    // records still in flight when the app's close ran out of time (flushTimeoutMs, 5 s, after a
+    // 15 s backlog) are counted dropped, reason 'closed' (their fate unknown); some arrive
+    const missing = final.written - seen.size
+    t.ok(missing >= overflowed && missing <= dropped,
+      `missing from Kafka: ${missing}, between the overflow's ${overflowed} and all counted as dropped (${dropped}: ${JSON.stringify(byReason)})`)
   })
 }
