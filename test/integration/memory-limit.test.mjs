@@ -1,10 +1,9 @@
 // Issue #33: an app in a pod with a memory limit, through an outage. A pino app logs ~250-byte
 // lines at 20,000 a second with the default options (maxBufferBytes 64 MiB, dropOldest) into
 // a broker that is frozen (SIGSTOP) for 15 s, under a hard memory limit (a memory cgroup, as
-// a pod's limit is). It must survive (an OOM
-// kill would lose every buffered line), and the only lines missing from Kafka are those the
-// overflow policy counted as dropped. Before the buffer kept a backlog as bytes, the process
-// tree grew by 285-402 MiB here.
+// a pod's limit is). It must survive (an OOM kill would lose every buffered line), and no
+// line may be missing from Kafka that was not counted as dropped. Before the buffer kept a
+// backlog as bytes, the process tree grew by 285-402 MiB here.
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
