@@ -17,3 +17,7 @@ export const drainSpool: typeof import('./core/spool/drain').drainSpool = async 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   await (require('./core/spool/drain') as typeof import('./core/spool/drain')).drainSpool(options, o)
 export { checkFeatures, featuresNeeded } from './core/features'
+export { chooseEngine } from './core/engine/choose'
+export { platformaticSettings } from './core/engine/platformatic-config'
+export { errorText, kafkaCode, retriable } from './core/engine/platformatic-errors'
+export { buildRdkafkaConfig } from './core/config/rdkafka-config'

@@ -7,7 +7,8 @@
 // whether the tests pass or not. Ends with one line: `N passed, N failed, N skipped` (a
 // todo counts as skipped). A skip is never silent: with CI=true it fails the run.
 // With the native batch path built, the delivery tests run a second time on node-rdkafka's
-// produce() (KLT_NATIVE_BATCH=0), the path of an install without it.
+// produce() (KLT_NATIVE_BATCH=0), the path of an install without it; and they run once more
+// on the second engine, @platformatic/kafka (KLT_ENGINE=platformatic: issue #29).
 //   node test/run.mjs [--unit] [tap args / test files]
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -22,6 +23,8 @@ const log = (m) => process.stderr.write(`[test] ${m}\n`)
 // run a second time on node-rdkafka's produce() when the native batch path is built
 const PRODUCE_PATH_FILES = ['core-delivery', 'produce-consume', 'shared-connection', 'overflow', 'unknown-topic', 'pino-delivery', 'timestamps']
   .map((name) => `test/integration/${name}.test.mjs`)
+// and on the pure-JS engine, with the Java client's partitions and winston besides
+const ENGINE_FILES = [...PRODUCE_PATH_FILES, ...['java-partitioning', 'winston-delivery'].map((name) => `test/integration/${name}.test.mjs`)]
 
 let kafka
 let interrupted = false
@@ -98,6 +101,13 @@ try {
     passed += again.pass
     failed += again.fail
     skipped += again.skip
+  }
+  if (files.length === 0 && !unitOnly && !interrupted) {
+    log(`the delivery tests again on the second engine (KLT_ENGINE=platformatic): ${ENGINE_FILES.join(', ')}`)
+    const engine = await runTap(ENGINE_FILES, { ...env, KLT_ENGINE: 'platformatic' })
+    passed += engine.pass
+    failed += engine.fail
+    skipped += engine.skip
   }
 } catch (err) {
   log(err instanceof Error ? err.message : String(err))

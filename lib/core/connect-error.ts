@@ -1,4 +1,4 @@
-import type { LibrdKafkaError } from 'node-rdkafka'
+import type { EngineError } from './engine/engine'
 import type { ResolvedOptions } from './config/options'
 import { redact, type RdkafkaConfig } from './config/rdkafka-config'
 import { ConnectError } from './errors'
@@ -11,7 +11,7 @@ const REFUSED = /SASL authentication error|authentication failed|SSL handshake f
  * retry. Refused credentials or certificates do not fix themselves: said at once; anything
  * else once `connectTimeoutMs` has passed. `brokerSaid`: librdkafka's last logged error.
  */
-export function connectError (err: LibrdKafkaError, waitedMs: number, brokerSaid: string | undefined,
+export function connectError (err: EngineError, waitedMs: number, brokerSaid: string | undefined,
   o: ResolvedOptions, config: RdkafkaConfig): ConnectError | undefined {
   const refused = brokerSaid !== undefined && REFUSED.test(brokerSaid)
   if (waitedMs < o.connectTimeoutMs && !refused) return undefined

@@ -1,4 +1,4 @@
-import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
+import type { EngineError, EngineName, EngineReport } from './engine/engine'
 import type { KafkaLogError } from './errors'
 
 /** What a connection needs from each producer that shares it. */
@@ -7,12 +7,12 @@ export interface ConnectionClient {
   /** The connection is up: hand buffered records over. */
   onReady: () => void
   /** A delivery report for one of this client's records (errors only, unless reports are 'all'). */
-  onDelivery: (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown) => void
+  onDelivery: (err: EngineError | null | undefined, report: EngineReport, writtenAt: number | undefined, kept: unknown) => void
   /**
    * A connection attempt failed (librdkafka keeps no handle between attempts). `brokerSaid`:
    * the last error librdkafka logged meanwhile (e.g. "SASL authentication error: ...").
    */
-  onConnectFailed: (err: LibrdKafkaError, waitedMs: number, brokerSaid: string | undefined) => void
+  onConnectFailed: (err: EngineError, waitedMs: number, brokerSaid: string | undefined) => void
   /** An error for the app: a fatal producer error (once per connection), or no usable OAUTHBEARER token (once until one comes). */
   report: (err: KafkaLogError) => void
   /** Flush before the connection is suspended because the process is otherwise idle. */
@@ -22,6 +22,8 @@ export interface ConnectionClient {
 }
 
 export interface ConnectionOptions {
+  /** Which client library (resolved: never 'auto'). */
+  engine: EngineName
   connectTimeoutMs: number
   flushTimeoutMs: number
   /** Per-record reports: the opaque then carries the write time for the latency histogram. */

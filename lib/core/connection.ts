@@ -1,9 +1,9 @@
-import type { LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
 import type { ConnectionClient, ConnectionOptions } from './connection-client'
 import type { ResolvedTokenSource } from './config/types'
 import { KafkaLogError } from './errors'
 import { IdleSuspend } from './idle-suspend'
-import { createNativeProducer, giveToken, isFatal } from './native-producer'
+import { createEngineProducer, engineNotice } from './engine/choose'
+import { giveToken, isFatal, type EngineError, type EngineName, type EngineProducer } from './engine/engine'
 import { ReportRouter } from './report-router'
 import { LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
 import { NativeRoute } from './native-route'
@@ -22,17 +22,17 @@ const CONNECT_ATTEMPT_MS = 10000
 const shared = new Map<string, Connection>()
 
 /**
- * One node-rdkafka producer, shared by every KafkaLogProducer of the process with the same
- * librdkafka configuration (one set of broker connections and threads, however many
- * loggers). Connects lazily, retries, polls, suspends when the process is otherwise idle,
- * and disconnects when its last client leaves.
+ * One engine producer (node-rdkafka's, or the pure-JS engine's), shared by every
+ * KafkaLogProducer of the process with the same configuration (one set of broker
+ * connections, however many loggers). Connects lazily, retries, polls, suspends when the
+ * process is otherwise idle, and disconnects when its last client leaves.
  */
 export class Connection {
   readonly #key: string
   readonly #config: RdkafkaConfig
   readonly #opts: ConnectionOptions
   readonly #clients = new Map<number, ConnectionClient>()
-  #native: NativeProducer
+  #native: EngineProducer
   readonly #route: NativeRoute
   #state: 'idle' | 'connecting' | 'ready' = 'idle'
   #connectStarted = 0
@@ -65,7 +65,7 @@ export class Connection {
     this.#key = key
     this.#config = config
     this.#opts = opts
-    this.#route = new NativeRoute(!opts.allReports, (err) => { this.#report(err) })
+    this.#route = new NativeRoute(!opts.allReports && opts.engine === 'rdkafka', (err) => { this.#report(err) })
     this.#native = this.#createNative()
     this.#idle = new IdleSuspend({
       connected: () => this.#state === 'ready',
@@ -90,12 +90,13 @@ export class Connection {
   }
 
   get ready (): boolean { return this.#state === 'ready' }
+  get engine (): EngineName { return this.#opts.engine }
   get stats (): Record<string, unknown> | undefined { return this.#stats }
   /** Several clients share it: records must carry their client's id to route reports. */
   get isShared (): boolean { return this.#clients.size > 1 }
 
-  #createNative (): NativeProducer {
-    return createNativeProducer(this.#config, this.#route, {
+  #createNative (): EngineProducer {
+    return createEngineProducer(this.#opts.engine, this.#config, this.#route, {
       delivery: (err, report) => { this.#reports.deliver(this.#clients, err, report) },
       error: (err) => { this.#onNativeError(err) },
       loggedError: (message) => { this.#lastLoggedError = message },
@@ -226,7 +227,7 @@ export class Connection {
     }, CONNECT_RETRY_MS).unref()
   }
 
-  #onConnectFailed (err: LibrdKafkaError): void {
+  #onConnectFailed (err: EngineError): void {
     this.#state = 'idle'
     const waited = Date.now() - this.#connectStarted
     const said = this.#lastLoggedError === undefined ? undefined : redact(this.#lastLoggedError, this.#config)
@@ -237,7 +238,8 @@ export class Connection {
 
   #onReady (): void {
     this.#state = 'ready'
-    this.#route.connected((this.#native as unknown as { name: string }).name)
+    this.#route.connected(this.#native.name)
+    engineNotice(this.#opts.engine)
     this.#connectStarted = 0
     // delivery reports (and error events) reach JS only through poll()
     this.#pollTimer = setInterval(() => { this.poll() }, this.#opts.allReports ? POLL_ALL_REPORTS_MS : POLL_MS).unref()
@@ -245,7 +247,7 @@ export class Connection {
     for (const c of this.#clients.values()) c.onReady()
   }
 
-  #onNativeError (err: LibrdKafkaError): void {
+  #onNativeError (err: EngineError): void {
     if (this.#fatalReported || !isFatal(err)) return // librdkafka retries transient broker trouble by itself
     this.#fatalReported = true
     this.#report(new KafkaLogError(`Kafka producer error: ${redact(err.message, this.#config)}`, { cause: err }))

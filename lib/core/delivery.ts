@@ -1,4 +1,4 @@
-import type { LibrdKafkaError } from 'node-rdkafka'
+import type { EngineError } from './engine/engine'
 import { DeliveryError } from './errors'
 
 /** librdkafka's produce() refusals that the producer handles itself. */
@@ -13,7 +13,7 @@ const UNKNOWN_TOPIC_CODES = new Set([-188, 3])
 const UNKNOWN_TOPIC_MESSAGE = /unknown topic/i
 
 /** librdkafka gave up on a record in time (with a spool, it is kept on disk instead of failing). */
-export function isTimeout (err: LibrdKafkaError): boolean {
+export function isTimeout (err: EngineError): boolean {
   return err.code === ERR_MSG_TIMED_OUT || MSG_TIMED_OUT_MESSAGE.test(err.message) || (err as { isRetriable?: boolean }).isRetriable === true
 }
 
@@ -28,16 +28,16 @@ const REFUSED_MESSAGE = /invalid timestamp|failed to validate record/i
 const INNOCENT_MESSAGE = /invalid record in the same batch/i
 
 /** Kafka refused this record itself: its timestamp, or (several in a batch) some validation. */
-export function isRefusedRecord (err: LibrdKafkaError): boolean {
+export function isRefusedRecord (err: EngineError): boolean {
   return err.code === ERR_INVALID_TIMESTAMP || err.code === ERR_INVALID_RECORD || REFUSED_MESSAGE.test(err.message)
 }
 
 /** Kafka refused this record only because another record in its batch was invalid: it can go again as it was. */
-export function isRefusedWithBatch (err: LibrdKafkaError): boolean {
+export function isRefusedWithBatch (err: EngineError): boolean {
   return err.code === ERR_INVALID_DIFFERENT_RECORD || INNOCENT_MESSAGE.test(err.message)
 }
 
-export function isUnknownTopic (err: LibrdKafkaError): boolean {
+export function isUnknownTopic (err: EngineError): boolean {
   return UNKNOWN_TOPIC_CODES.has(err.code) || UNKNOWN_TOPIC_MESSAGE.test(err.message)
 }
 

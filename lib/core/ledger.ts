@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import type { Writable } from 'node:stream'
-import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
+import type { EngineError, EngineReport } from './engine/engine'
 import { redact, type RdkafkaConfig } from './config/rdkafka-config'
 import { isUnknownTopic, unknownTopicError } from './delivery'
 import { DeliveryError, KafkaLogError } from './errors'
@@ -58,7 +58,7 @@ export class Ledger {
   }
 
   /** A failed delivery report: Kafka refused the record, or librdkafka gave up on it. */
-  failed (err: LibrdKafkaError, report: DeliveryReport): void {
+  failed (err: EngineError, report: EngineReport): void {
     this.counters.fail()
     if (Buffer.isBuffer(report.value)) this.fallback?.write(report.value)
     this.#deliveryError(err)

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
-import type { LibrdKafkaError } from 'node-rdkafka'
+import { chooseEngine } from './engine/choose'
+import type { EngineError } from './engine/engine'
 import { Waiters } from './bounded'
 import { BoundedBuffer } from './buffer'
 import { resolveLevelLabels, resolveOptions, type KafkaLogOptions, type LogFields, type LogInput, type ResolvedOptions } from './config/options'
@@ -57,8 +58,9 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     this.options = resolveOptions(options)
     this.#encoder = new RecordEncoder(this.options)
     this.#config = buildRdkafkaConfig(this.options)
+    const engine = chooseEngine(this.options.engine)
     // a codec or mechanism this install's librdkafka lacks: say which package fixes it
-    checkFeatures(this.#config)
+    if (engine === 'rdkafka') checkFeatures(this.#config)
     const buffer = new BoundedBuffer({
       maxMessages: this.options.maxBufferMessages, maxBytes: this.options.maxBufferBytes, overflow: this.options.overflow
     }, () => this.emit('drain'))
@@ -77,6 +79,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     try {
       // creates the native producer (no I/O yet); librdkafka may reject a property here
       conn = Connection.acquire(this.#config, {
+        engine,
         connectTimeoutMs: this.options.connectTimeoutMs,
         flushTimeoutMs: this.options.flushTimeoutMs,
         allReports: this.options.deliveryReports === 'all',
@@ -244,7 +247,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     this.#sender.conn.connect()
   }
 
-  #onConnectFailed (err: LibrdKafkaError, waited: number, brokerSaid: string | undefined): void {
+  #onConnectFailed (err: EngineError, waited: number, brokerSaid: string | undefined): void {
     if (this.#sender.closing) {
       this.#connected.wake() // no point waiting past a close
       return

@@ -1,3 +1,4 @@
+import { Fifo } from './fifo'
 import { PackedRecords } from './packed-records'
 import type { EncodedRecord } from './record/record'
 
@@ -77,39 +78,6 @@ export class RecordQueue {
   clear (): EncodedRecord[] {
     const rest = [...this.#front.clear(), ...this.#packed.clear(), ...this.#tail.clear()]
     this.#bytes = 0
-    return rest
-  }
-}
-
-/** A FIFO of objects with O(1) push/shift. */
-class Fifo<T> {
-  #items: Array<T | undefined> = []
-  #head = 0
-
-  get length (): number { return this.#items.length - this.#head }
-
-  push (item: T): void {
-    this.#items.push(item)
-  }
-
-  at (i: number): T | undefined { return this.#items[this.#head + i] }
-
-  shift (): T | undefined {
-    if (this.#head >= this.#items.length) return undefined
-    const item = this.#items[this.#head]
-    this.#items[this.#head++] = undefined
-    // compact once the dead prefix dominates, so memory follows the live size
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head)
-      this.#head = 0
-    }
-    return item
-  }
-
-  clear (): T[] {
-    const rest = this.#items.slice(this.#head) as T[]
-    this.#items = []
-    this.#head = 0
     return rest
   }
 }

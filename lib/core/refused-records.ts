@@ -1,4 +1,4 @@
-import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
+import type { EngineError, EngineReport } from './engine/engine'
 import { isRefusedRecord, isRefusedWithBatch } from './delivery'
 import { ClockAheadError, type KafkaLogError } from './errors'
 import type { KafkaClock } from './record/kafka-time'
@@ -29,7 +29,7 @@ export class RefusedRecords {
    * The record to send again, and its Kafka timestamp; undefined when it cannot go again (a
    * failure-only report without its value, another error, no time left to try).
    */
-  again (err: LibrdKafkaError, report: DeliveryReport, kept: unknown): { record: EncodedRecord, stamp: number } | undefined {
+  again (err: EngineError, report: EngineReport, kept: unknown): { record: EncodedRecord, stamp: number } | undefined {
     const innocent = isRefusedWithBatch(err)
     if (!innocent && !isRefusedRecord(err)) return undefined
     const r = kept !== undefined

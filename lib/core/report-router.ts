@@ -1,4 +1,4 @@
-import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
+import type { EngineError, EngineReport } from './engine/engine'
 import type { ConnectionClient } from './connection-client'
 
 /**
@@ -17,7 +17,7 @@ export class ReportRouter {
     else if (owner !== clientId && owner !== 'many') this.#owners.set(topic, 'many')
   }
 
-  deliver (clients: ReadonlyMap<number, ConnectionClient>, err: LibrdKafkaError | null | undefined, report: DeliveryReport): void {
+  deliver (clients: ReadonlyMap<number, ConnectionClient>, err: EngineError | null | undefined, report: EngineReport): void {
     const opaque: unknown = report.opaque
     let id: number | undefined
     let writtenAt: number | undefined

@@ -1,4 +1,4 @@
-import type { DeliveryReport, LibrdKafkaError } from 'node-rdkafka'
+import type { EngineError, EngineReport } from './engine/engine'
 import type { BoundedBuffer } from './buffer'
 import type { ResolvedOptions } from './config/options'
 import type { Connection } from './connection'
@@ -152,7 +152,7 @@ export class Sender {
     this.buffer.settle()
   }
 
-  onDelivery (err: LibrdKafkaError | null | undefined, report: DeliveryReport, writtenAt: number | undefined, kept: unknown): void {
+  onDelivery (err: EngineError | null | undefined, report: EngineReport, writtenAt: number | undefined, kept: unknown): void {
     if (this.closed) return
     this.replayer?.settled(kept)
     const timedOut = err != null && isTimeout(err)
@@ -191,7 +191,7 @@ export class Sender {
   }
 
   /** A record Kafka refused for its timestamp (or its batch's) goes again (RefusedRecords); false when it cannot: then it fails. */
-  #sendAgain (err: LibrdKafkaError, report: DeliveryReport, kept: unknown): boolean {
+  #sendAgain (err: EngineError, report: EngineReport, kept: unknown): boolean {
     const again = this.#refusedRecords.again(err, report, kept)
     if (again === undefined) return false
     this.ledger.counters.returned()

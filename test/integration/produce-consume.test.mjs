@@ -18,6 +18,7 @@ t.test('10,000 keyed records arrive with content, key, headers and one partition
   }
   const flushed = await producer.flush(30000)
   t.same(flushed, { delivered: N, failed: 0, pending: 0 }, 'every record acknowledged')
+  t.equal(producer.metrics().engine, process.env.KLT_ENGINE ?? 'rdkafka', 'on the engine this run asks for')
 
   const got = await consumeAll(topic, N)
   t.equal(got.length, N, 'every record is in the topic')

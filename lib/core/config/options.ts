@@ -245,6 +245,7 @@ export function resolveOptions (input: unknown): ResolvedOptions {
     exitFlushMs: fromTable(opts, 'exitFlushMs'),
     rescue: fromTable(opts, 'rescue'),
     messageTimeoutMs: fromTable(opts, 'messageTimeoutMs'),
+    engine: fromTable(opts, 'engine'),
     spool
   }
   // printing or serializing the options (logs, debug dumps) must not show secrets

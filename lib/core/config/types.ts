@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream'
+import type { EngineChoice } from '../engine/engine'
 
 /*
  * The options' types: what callers pass (KafkaLogOptions) and what the core works with
@@ -161,6 +162,13 @@ export interface KafkaLogOptions {
   /** How long librdkafka retries one record before reporting it failed. Default 120000. */
   messageTimeoutMs?: number
   /**
+   * The Kafka client underneath. `'rdkafka'`: node-rdkafka (librdkafka, built from source at
+   * install; the fastest, and the native path rides on it). `'platformatic'`:
+   * @platformatic/kafka, pure JS, always installed. `'auto'` (default): node-rdkafka when it
+   * loads, else the pure-JS one, said once at connect.
+   */
+  engine?: EngineChoice
+  /**
    * A durable spool on local disk (off by default): records that would overflow the memory
    * buffer, or that time out in an outage, go to append-only files in `dir` and are sent
    * when Kafka is back, also by the next run after a crash. See RELIABILITY.md.
@@ -224,5 +232,6 @@ export interface ResolvedOptions {
   readonly exitFlushMs: number
   readonly rescue: RescueMode
   readonly messageTimeoutMs: number
+  readonly engine: EngineChoice
   readonly spool: ResolvedSpoolOptions | undefined
 }

@@ -78,6 +78,8 @@ export interface MetricsSnapshot {
   /** Errors this producer reported (as `'error'` events, or on stderr when nobody listened: once per code). */
   errors: number
   connected: boolean
+  /** The Kafka client underneath (option `engine`; `'auto'` resolved). */
+  engine: 'rdkafka' | 'platformatic'
   /** The native path: in use, or why not (also said once per process on stderr at connect). */
   nativePath: NativePathMetrics
   latencyMs: LatencySnapshot

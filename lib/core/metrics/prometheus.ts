@@ -44,6 +44,7 @@ export function toPrometheus (m: MetricsSnapshot, options: PrometheusOptions = {
   metric('bytes_buffered', 'gauge', 'Bytes waiting in the in-process buffer.', [[{}, m.bufferedBytes]])
   metric('records_inflight', 'gauge', 'Records handed to librdkafka, outcome not known yet.', [[{}, m.inflight]])
   metric('connected', 'gauge', '1 when connected to Kafka.', [[{}, m.connected ? 1 : 0]])
+  metric('engine', 'gauge', 'The Kafka client underneath: 1 for the engine in use.', [[{ engine: m.engine }, 1]])
   metric('native_path', 'gauge', '1 when records go to librdkafka through the native path; 0 with the problem when not.',
     [[m.nativePath.problem === '' ? {} : { problem: m.nativePath.problem }, m.nativePath.inUse ? 1 : 0]])
   if (m.spool !== undefined) {

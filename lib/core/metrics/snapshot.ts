@@ -24,6 +24,7 @@ export function metricsSnapshot (sender: Sender, ledger: Ledger): MetricsSnapsho
     bytesProduced: c.bytesProduced,
     errors: c.errors,
     connected: conn.ready && !sender.closed,
+    engine: conn.engine,
     nativePath: { inUse: conn.nativeInUse, problem: conn.nativeProblem },
     latencyMs: latency.snapshot(),
     ...(writer === undefined ? {} : { spool: spoolMetrics(sender, writer) }),

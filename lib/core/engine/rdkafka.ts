@@ -1,24 +1,16 @@
-import type { DeliveryReport, LibrdKafkaError, Producer as NativeProducer } from 'node-rdkafka'
-import { redact, type RdkafkaConfig } from './config/rdkafka-config'
-import { AuthError, ConfigError } from './errors'
-import { loadRdkafka } from './native'
-import type { NativeRoute } from './native-route'
-
-/** What a connection hears from its node-rdkafka producer. */
-export interface NativeHandlers {
-  delivery: (err: LibrdKafkaError | null | undefined, report: DeliveryReport) => void
-  error: (err: LibrdKafkaError) => void
-  /** The last error-level line of librdkafka's log (why a broker refused us: authentication, TLS). */
-  loggedError: (message: string) => void
-  stats: (stats: Record<string, unknown>) => void
-}
+import type { Producer as NativeProducer } from 'node-rdkafka'
+import { redact, type RdkafkaConfig } from '../config/rdkafka-config'
+import { ConfigError } from '../errors'
+import { loadRdkafka } from '../native'
+import type { NativeRoute } from '../native-route'
+import type { EngineHandlers, EngineProducer } from './engine'
 
 /**
  * A node-rdkafka producer for `config` (with the addon as librdkafka plugin when `route` can
  * use it), its events wired to `on`. No I/O happens before connect, but librdkafka validates
  * every property now: a ConfigError names the one it rejected.
  */
-export function createNativeProducer (config: RdkafkaConfig, route: NativeRoute, on: NativeHandlers): NativeProducer {
+export function createRdkafkaProducer (config: RdkafkaConfig, route: NativeRoute, on: EngineHandlers): EngineProducer {
   const Kafka = loadRdkafka()
   let native: NativeProducer
   try {
@@ -50,23 +42,6 @@ export function createNativeProducer (config: RdkafkaConfig, route: NativeRoute,
       // a malformed statistics document is not worth an error
     }
   })
-  return native
-}
-
-/**
- * A fatal producer error, reported once: the idempotent producer lost its state, or
- * authentication failed. librdkafka retries anything else by itself.
- */
-export function isFatal (err: LibrdKafkaError): boolean {
-  return (err as { isFatal?: boolean }).isFatal === true || /authentication|SASL|not authorized/i.test(err.message)
-}
-
-/** An OAUTHBEARER token to the native handle; the error when librdkafka refuses it (its words never include the token). */
-export function giveToken (native: NativeProducer, token: string): AuthError | undefined {
-  try {
-    native.setOauthBearerToken(token)
-    return undefined
-  } catch (err) {
-    return new AuthError(`librdkafka refused the OAUTHBEARER token: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
-  }
+  // node-rdkafka's Producer is the model of EngineProducer (its types leave out `name`)
+  return native as unknown as EngineProducer
 }

@@ -1,0 +1,79 @@
+import type { EngineError } from './engine'
+
+/** librdkafka's local error codes the pure-JS engine speaks (rdkafka.h, rd_kafka_resp_err_t). */
+export const LOCAL = {
+  TRANSPORT: -195,
+  MSG_TIMED_OUT: -192,
+  TIMED_OUT: -185,
+  QUEUE_FULL: -184,
+  AUTHENTICATION: -169,
+  INVALID_ARG: -186
+} as const
+
+/** An error in librdkafka's terms. */
+export function engineError (code: number, message: string, more: { isFatal?: boolean, isRetriable?: boolean } = {}): Error & EngineError {
+  return Object.assign(new Error(message), { code }, more)
+}
+
+/**
+ * The Kafka protocol error code in an error of @platformatic/kafka (its ProtocolError's
+ * `apiCode`, found in an aggregate's errors or a cause): librdkafka reports the broker's
+ * errors with the same codes. A partition's own code wins over -1, which the engine gives
+ * each record error of that partition (KIP-467). 0 when there is none.
+ */
+export function kafkaCode (err: unknown): number {
+  let found = 0
+  const walk = (e: unknown, depth: number): void => {
+    if (typeof e !== 'object' || e === null || depth > 8 || (found !== 0 && found !== -1)) return
+    const o = e as { apiCode?: unknown, errors?: unknown, cause?: unknown }
+    if (typeof o.apiCode === 'number' && o.apiCode !== 0 && (found === 0 || o.apiCode !== -1)) found = o.apiCode
+    if (Array.isArray(o.errors)) for (const inner of o.errors) walk(inner, depth + 1)
+    walk(o.cause, depth + 1)
+  }
+  walk(err, 0)
+  return found
+}
+
+/** False when the engine says a retry cannot succeed (a ProtocolError with canRetry false, in an aggregate or a cause). */
+export function retriable (err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 8) return true
+  const e = err as { apiCode?: unknown, canRetry?: unknown, errors?: unknown, cause?: unknown }
+  if (typeof e.apiCode === 'number' && e.canRetry === false) return false
+  if (Array.isArray(e.errors) && !e.errors.every((inner) => retriable(inner, depth + 1))) return false
+  return retriable(e.cause, depth + 1)
+}
+
+/** The words of an error of the engine: the innermost that says what went wrong (the broker's own message when it sent one). */
+export function errorText (err: unknown, depth = 0): string {
+  if (typeof err !== 'object' || err === null) return String(err)
+  const e = err as { message?: unknown, serverErrorMessage?: unknown, errors?: unknown, cause?: unknown }
+  const inner: unknown = Array.isArray(e.errors) && e.errors.length > 0 ? e.errors[0] : e.cause
+  if (inner !== undefined && inner !== null && depth < 8) return errorText(inner, depth + 1)
+  const said = typeof e.serverErrorMessage === 'string' && e.serverErrorMessage !== '' ? `: ${e.serverErrorMessage}` : ''
+  return `${typeof e.message === 'string' ? e.message : 'unknown error'}${said}`
+}
+
+/**
+ * The topic-partitions a failed send wrote all the same (`topic:partition`): Kafka answers
+ * a produce request partition by partition, and refuses only some of them (a record too
+ * large for one topic, a leader that moved). Their records must not go again.
+ */
+export function writtenPartitions (err: unknown): Set<string> {
+  const written = new Set<string>()
+  const walk = (e: unknown, depth: number): void => {
+    if (typeof e !== 'object' || e === null || depth > 8) return
+    const o = e as { response?: { responses?: unknown }, produced?: { offsets?: unknown }, errors?: unknown, cause?: unknown }
+    if (Array.isArray(o.response?.responses)) {
+      for (const t of o.response.responses as Array<{ name: string, partitionResponses: Array<{ index: number, errorCode: number }> }>) {
+        for (const p of t.partitionResponses) if (p.errorCode === 0) written.add(`${t.name}:${p.index}`)
+      }
+    }
+    if (Array.isArray(o.produced?.offsets)) {
+      for (const p of o.produced.offsets as Array<{ topic: string, partition: number }>) written.add(`${p.topic}:${p.partition}`)
+    }
+    if (Array.isArray(o.errors)) for (const inner of o.errors) walk(inner, depth + 1)
+    walk(o.cause, depth + 1)
+  }
+  walk(err, 0)
+  return written
+}

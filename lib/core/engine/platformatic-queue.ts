@@ -1,0 +1,55 @@
+import { Fifo } from '../fifo'
+import type { EngineHeaders } from './engine'
+
+/** A record the pure-JS engine holds until Kafka acknowledges it. */
+export interface Pending {
+  topic: string
+  value: Buffer
+  key: Buffer | undefined
+  timestamp: number | null
+  opaque: unknown
+  headers: EngineHeaders
+  /** When produce() took it (for message.timeout.ms, and its time when it has none). */
+  at: number
+  /** Refused with others in one request: it goes again alone, so that the broker names the record it refuses. */
+  alone: boolean
+}
+
+/** The engine's queue, in order: taken from the head in batches, put back at the head when a request fails. */
+export class PendingQueue {
+  readonly #fifo = new Fifo<Pending>()
+  #bytes = 0
+
+  get length (): number { return this.#fifo.length }
+  /** The values' bytes waiting. */
+  get bytes (): number { return this.#bytes }
+
+  push (r: Pending): void {
+    this.#fifo.push(r)
+    this.#bytes += r.value.length
+  }
+
+  /** Up to `max` records from the head (one when the head must go alone). */
+  take (max: number): Pending[] {
+    // records put back to go alone are at the head, before any other
+    const count = this.#fifo.at(0)?.alone === true ? 1 : max
+    return this.takeWhile((_r, taken) => taken < count)
+  }
+
+  /** Records back to the head, in their order. */
+  putBack (batch: readonly Pending[]): void {
+    this.#fifo.putBack(batch)
+    for (const r of batch) this.#bytes += r.value.length
+  }
+
+  /** The records at the head, one by one, while `take` says so (it sees the record and how many were taken). */
+  takeWhile (take: (r: Pending, taken: number) => boolean): Pending[] {
+    const out: Pending[] = []
+    for (let r = this.#fifo.at(0); r !== undefined && take(r, out.length); r = this.#fifo.at(0)) {
+      this.#fifo.shift()
+      this.#bytes -= r.value.length
+      out.push(r)
+    }
+    return out
+  }
+}

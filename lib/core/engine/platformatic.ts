@@ -1,0 +1,298 @@
+import { EventEmitter } from 'node:events'
+import type { Producer as PlatformaticClient, MessageToProduce } from '@platformatic/kafka'
+import type { RdkafkaConfig } from '../config/rdkafka-config'
+import { ConfigError } from '../errors'
+import type { EngineError, EngineHandlers, EngineHeaders, EngineProducer, EngineReport } from './engine'
+import { engineError, errorText, kafkaCode, LOCAL, retriable, writtenPartitions } from './platformatic-errors'
+import { platformaticSettings, type PlatformaticSettings } from './platformatic-config'
+import { PendingQueue, type Pending } from './platformatic-queue'
+
+let nextName = 1
+
+/**
+ * A producer over @platformatic/kafka (pure JS) that behaves as node-rdkafka's does for the
+ * core (issue #29): a bounded queue that refuses with ERR__QUEUE_FULL, batches of what
+ * waits (linger, batch size), one request in flight at a time (a key's order kept, as
+ * librdkafka's idempotent producer keeps it), retries until message.timeout.ms, librdkafka's
+ * error codes, and delivery reports handed to JS by poll().
+ */
+export class PlatformaticProducer extends EventEmitter implements EngineProducer {
+  readonly name = `kafka-log-transport#platformatic-${nextName++}`
+  readonly #settings: PlatformaticSettings
+  #client: PlatformaticClient | undefined
+  #token: string | undefined
+  readonly #queue = new PendingQueue()
+  /** The Java client's partitioner, once the engine is loaded. */
+  #partitioner: ((message: unknown, key: Buffer) => number) | undefined
+  #inflight = 0
+  #connected = false
+  #sendTimer: NodeJS.Timeout | undefined
+  #reports: Array<[EngineError | null, EngineReport]> = []
+  #statsTimer: NodeJS.Timeout | undefined
+  #sent = 0
+  #sentBytes = 0
+  readonly #idle: Array<() => void> = []
+
+  constructor (settings: PlatformaticSettings) {
+    super()
+    this.#settings = settings
+  }
+
+  get #waiting (): number { return this.#queue.length }
+
+  produce (topic: string, _partition: null, value: Buffer, key: string | Buffer | null, timestamp: number | null, opaque: unknown, headers: EngineHeaders): void {
+    if (value.length > this.#settings.maxMessageBytes) throw engineError(10, 'Broker: Message size too large')
+    if (this.#waiting + this.#inflight >= this.#settings.queueMessages || this.#queue.bytes + value.length > this.#settings.queueBytes) {
+      throw engineError(LOCAL.QUEUE_FULL, 'Local: Queue full')
+    }
+    this.#queue.push({ topic, value, key: typeof key === 'string' ? Buffer.from(key) : key ?? undefined, timestamp, opaque, headers, at: Date.now(), alone: false })
+    this.#schedule()
+  }
+
+  /** Send what waits: at once when a batch is full, else after linger.ms. */
+  #schedule (): void {
+    if (!this.#connected || this.#inflight > 0 || this.#waiting === 0) return
+    if (this.#waiting >= this.#settings.batchMessages) {
+      clearTimeout(this.#sendTimer)
+      this.#sendTimer = undefined
+      setImmediate(() => { this.#send() })
+    } else {
+      this.#sendTimer ??= setTimeout(() => { this.#sendTimer = undefined; this.#send() }, this.#settings.lingerMs)
+    }
+  }
+
+  #send (): void {
+    const client = this.#client
+    if (client === undefined || !this.#connected || this.#inflight > 0 || this.#waiting === 0) return
+    const batch = this.#queue.take(this.#settings.batchMessages)
+    this.#inflight = batch.length
+    // keyless records of one request go to one partition (Java's sticky partitioner)
+    const sticky = Math.floor(Math.random() * 0x7fffffff)
+    const messages: Array<MessageToProduce> = batch.map((r) => {
+      const m: MessageToProduce = { topic: r.topic, value: r.value, headers: headerMap(r.headers) }
+      if (r.key !== undefined) m.key = r.key
+      else m.partition = sticky
+      // librdkafka stamps a record without a time (null, 0) at produce(); so do we (left
+      // unset, this engine writes a time the broker refuses when another record of the
+      // batch has one)
+      m.timestamp = BigInt(r.timestamp === null || r.timestamp === 0 ? r.at : r.timestamp)
+      return m
+    })
+    client.send({ messages }, (err) => {
+      this.#inflight = 0
+      if (err === null || err === undefined) this.#delivered(batch)
+      else this.#failed(batch, err, sticky)
+      this.#settled()
+    })
+  }
+
+  #delivered (batch: readonly Pending[]): void {
+    this.#sent += batch.length
+    for (const r of batch) this.#sentBytes += r.value.length
+    if (!this.#settings.allReports) return
+    for (const r of batch) this.#reports.push([null, this.#report(r)])
+  }
+
+  #failed (sent: Pending[], err: unknown, sticky: number): void {
+    // what Kafka wrote all the same is delivered: sent again, it would be there twice
+    const written = writtenPartitions(err)
+    const batch = written.size === 0 ? sent : sent.filter((r) => !written.has(`${r.topic}:${this.#partitionOf(r, sticky)}`))
+    if (batch.length < sent.length) this.#delivered(sent.filter((r) => !batch.includes(r)))
+    if (batch.length === 0) return
+    const code = kafkaCode(err)
+    const message = errorText(err)
+    // the broker refused the request for its records (size, timestamp, validation, or any
+    // error it says a retry cannot mend): when several went together, each goes again
+    // alone, and the broker names the one it refuses
+    if (code === 10 || code === 32 || code === 87 || (code !== 0 && !retriable(err))) {
+      if (batch.length > 1) {
+        for (const r of batch) r.alone = true
+        this.#requeue(batch)
+      } else {
+        for (const r of batch) this.#reports.push([engineError(code, message), this.#report(r)])
+      }
+      return
+    }
+    if (/^Unknown topic/.test(message)) {
+      for (const r of batch) this.#reports.push([engineError(3, `Broker: Unknown topic or partition (${message})`), this.#report(r)])
+      return
+    }
+    if (/authenticat|SASL/i.test(message)) this.emit('event.error', engineError(LOCAL.AUTHENTICATION, message, { isFatal: true }))
+    // anything else (no broker, a timeout): again after a backoff, until message.timeout.ms
+    this.#requeue(batch)
+    this.#expire()
+    this.#connected = false
+    setTimeout(() => { this.#connected = this.#client !== undefined; this.#schedule() }, this.#settings.retryBackoffMs).unref()
+  }
+
+  /** Records go back to the head of the queue, in their order. */
+  #requeue (batch: readonly Pending[]): void {
+    this.#queue.putBack(batch)
+  }
+
+  /** Records older than message.timeout.ms fail, as librdkafka's do (ERR__MSG_TIMED_OUT). */
+  #expire (): void {
+    const deadline = Date.now() - this.#settings.messageTimeoutMs
+    for (const r of this.#queue.takeWhile((r) => r.at <= deadline)) {
+      this.#reports.push([engineError(LOCAL.MSG_TIMED_OUT, 'Local: Message timed out', { isRetriable: true }), this.#report(r)])
+    }
+  }
+
+  /** The partition the engine gave `r` (-1 when its topic's partitions are not known). */
+  #partitionOf (r: Pending, sticky: number): number {
+    const count = this.#client?.currentMetadata?.topics.get(r.topic)?.partitionsCount
+    if (count === undefined || count === 0 || this.#partitioner === undefined) return -1
+    return (r.key === undefined ? sticky : this.#partitioner(null, r.key)) % count
+  }
+
+  #report (r: Pending): EngineReport {
+    const report: EngineReport = { topic: r.topic, partition: -1, offset: -1, key: r.key ?? null, opaque: r.opaque, size: r.value.length }
+    if (this.#settings.reportValues) report.value = r.value
+    if (r.timestamp !== null) report.timestamp = r.timestamp
+    return report
+  }
+
+  #settled (): void {
+    if (this.#waiting === 0 && this.#inflight === 0) for (const done of this.#idle.splice(0)) done()
+    else this.#schedule()
+  }
+
+  poll (): void {
+    if (this.#reports.length === 0) return
+    const reports = this.#reports
+    this.#reports = []
+    for (const [err, report] of reports) this.emit('delivery-report', err, report)
+  }
+
+  connect (options: { timeout: number }, cb: (err: EngineError | null | undefined) => void): void {
+    let client: PlatformaticClient
+    try {
+      client = this.#client ?? this.#createClient()
+    } catch (err) {
+      cb(engineError(LOCAL.INVALID_ARG, err instanceof Error ? err.message : String(err)))
+      return
+    }
+    this.#client = client
+    const timer = setTimeout(() => { done(engineError(LOCAL.TIMED_OUT, `Local: Timed out (no broker answered within ${options.timeout} ms)`)) }, options.timeout)
+    let ended = false
+    const done = (err: EngineError | null): void => {
+      if (ended) return
+      ended = true
+      clearTimeout(timer)
+      if (err === null) {
+        this.#connected = true
+        this.#startStats()
+        this.#schedule()
+      }
+      cb(err)
+    }
+    client.metadata({ topics: [] }, (err) => {
+      if (err === null || err === undefined) done(null)
+      else done(engineError(kafkaCode(err) || LOCAL.TRANSPORT, err instanceof Error ? `${err.message}${causeText(err)}` : String(err)))
+    })
+  }
+
+  #createClient (): PlatformaticClient {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Producer, compatibilityPartitioner } = require('@platformatic/kafka') as typeof import('@platformatic/kafka')
+    const s = this.#settings
+    this.#partitioner = compatibilityPartitioner as (message: unknown, key: Buffer) => number
+    return new Producer({
+      clientId: s.clientId,
+      bootstrapBrokers: s.brokers,
+      idempotent: s.idempotent,
+      acks: s.acks,
+      compression: s.compression,
+      // a key lands where the Java client (and librdkafka's murmur2_random) puts it: murmur2,
+      // sign bit cleared, modulo the partitions (its default partitioner keeps the sign bit's
+      // place, and 130 of 300 keys land elsewhere); a keyless record comes with its partition
+      partitioner: compatibilityPartitioner,
+      // as librdkafka's producer (allow.auto.create.topics): the broker decides
+      autocreateTopics: true,
+      timeout: s.requestTimeoutMs,
+      connectTimeout: Math.min(s.requestTimeoutMs, 10000),
+      // a request is retried twice within the engine, then the batch goes back to our queue
+      // (retried until message.timeout.ms). Left unset, an idempotent producer retries
+      // forever, and a record would never time out.
+      retries: 2,
+      retryDelay: Math.min(s.retryBackoffMs, 1000),
+      ...(s.tls === undefined ? {} : { tls: s.tls }),
+      ...(s.sasl === undefined ? {} : { sasl: { ...s.sasl, ...(s.sasl.mechanism === 'OAUTHBEARER' ? { token: () => this.#token ?? '' } : {}) } })
+    })
+  }
+
+  isConnected (): boolean { return this.#connected }
+
+  /** With statistics.interval.ms: the counters of librdkafka's statistics this engine has, under the same names. */
+  #startStats (): void {
+    const every = this.#settings.statsIntervalMs
+    if (every <= 0 || this.#statsTimer !== undefined) return
+    this.#statsTimer = setInterval(() => {
+      this.emit('event.stats', {
+        name: this.name, client_id: this.#settings.clientId, type: 'producer', engine: 'platformatic', ts: Math.round(performance.now() * 1000), time: Math.floor(Date.now() / 1000),
+        msg_cnt: this.#waiting + this.#inflight, msg_size: this.#queue.bytes, msg_max: this.#settings.queueMessages, msg_size_max: this.#settings.queueBytes,
+        txmsgs: this.#sent, txmsg_bytes: this.#sentBytes
+      })
+    }, every).unref()
+  }
+
+  flush (timeoutMs: number, cb: (err: unknown) => void): void {
+    this.poll()
+    if (this.#waiting === 0 && this.#inflight === 0) {
+      setImmediate(() => { cb(null) })
+      return
+    }
+    const timer = setTimeout(() => {
+      const i = this.#idle.indexOf(done)
+      if (i >= 0) this.#idle.splice(i, 1)
+      cb(engineError(LOCAL.TIMED_OUT, 'Local: Timed out'))
+    }, timeoutMs)
+    const done = (): void => {
+      clearTimeout(timer)
+      this.poll()
+      cb(null)
+    }
+    this.#idle.push(done)
+    this.#schedule()
+  }
+
+  disconnect (timeoutMs: number, cb: () => void): void {
+    this.flush(timeoutMs, () => {
+      const client = this.#client
+      this.#connected = false
+      this.#client = undefined
+      clearTimeout(this.#sendTimer)
+      clearInterval(this.#statsTimer)
+      this.#statsTimer = undefined
+      if (client === undefined) cb()
+      else client.close(() => { cb() })
+    })
+  }
+
+  setOauthBearerToken (token: string): void {
+    this.#token = token
+  }
+}
+
+/** Headers as the engine writes them: names and values as bytes (it has no serializers here). */
+function headerMap (headers: EngineHeaders): Map<Buffer, Buffer> {
+  const map = new Map<Buffer, Buffer>()
+  for (const h of headers) for (const [k, v] of Object.entries(h)) map.set(Buffer.from(k), typeof v === 'string' ? Buffer.from(v) : v)
+  return map
+}
+
+function causeText (err: Error): string {
+  const cause = (err as { cause?: unknown }).cause
+  return cause instanceof Error ? `: ${cause.message}` : ''
+}
+
+/** A producer over @platformatic/kafka for `config` (no I/O yet), its events wired to `on`. */
+export function createPlatformaticProducer (config: RdkafkaConfig, on: EngineHandlers): EngineProducer {
+  const settings = platformaticSettings(config)
+  if (settings.brokers.length === 0) throw new ConfigError('brokers', 'no broker given')
+  const producer = new PlatformaticProducer(settings)
+  producer.on('delivery-report', on.delivery)
+  producer.on('event.error', on.error)
+  producer.on('event.stats', on.stats)
+  return producer
+}
