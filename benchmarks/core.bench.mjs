@@ -1,4 +1,4 @@
-// Core throughput beside kcat and KafkaJS: N pino-shaped NDJSON lines (~265 bytes) into a
+// Core throughput beside kcat and KafkaJS, on both engines: N pino-shaped NDJSON lines (~265 bytes) into a
 // fresh 6-partition topic per run, acks=all, lz4, idempotence on, key = the line's reqId,
 // murmur2_random. Contenders alternate (A B A B ...); each is timed as a whole process,
 // first write to last acknowledgement, and every run is verified by counting the topic.
@@ -43,6 +43,8 @@ const contenders = {
   core: (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain]],
   // all four per-record headers (logHeaders: true): three on these lines (no trace ids)
   'core-all-headers': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain, 'reqId', 'all']],
+  // the same on the second engine, @platformatic/kafka (pure JS: an install without a C toolchain; issue #29)
+  'core-platformatic': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain], { KLT_ENGINE: 'platformatic' }],
   'core-all-headers-jemalloc': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'core-producer.mjs'), brokers, topic, files.plain, 'reqId', 'all'], JEMALLOC],
   // how users write a KafkaJS log transport: one send() per line; and batches of 1,000
   'kafkajs-per-send': (brokers, topic, files) => [process.execPath, [path.join(here, 'utils', 'kafkajs-producer.mjs'), brokers, topic, files.kafkajs, 'per-send']],
@@ -110,7 +112,7 @@ try {
       `${results.date}; ${ROUNDS} interleaved rounds; ${m.cpus} cores (${m.cpu}), Node ${m.node}, librdkafka ${m.librdkafka}, KafkaJS ${m.kafkajs}.`,
       'Whole-process wall time (the process reads its line file, connects, sends, waits for the last acknowledgement, exits); every run counted in its topic.',
       'MB/s: record values only. × kcat: by rate. KafkaJS sends without compression (its lz4 needs a separate codec package); the others use lz4.',
-      'core: the default options (no per-record header on a JSON line); core-all-headers: `logHeaders: true` (content-type, log-id, level on these lines); core-all-headers-jemalloc: the same with jemalloc preloaded (`LD_PRELOAD=libjemalloc.so.2`).', '',
+      'core: the default options (no per-record header on a JSON line); core-all-headers: `logHeaders: true` (content-type, log-id, level on these lines); core-all-headers-jemalloc: the same with jemalloc preloaded (`LD_PRELOAD=libjemalloc.so.2`); core-platformatic: the default options on the second engine, @platformatic/kafka (pure JS).', '',
       '| contender | lines | median s | range s | msgs/s | MB/s | × kcat |', '|---|---|---|---|---|---|---|', ...rows, '',
       '**pino-kafka** (the npm package, a pino transport over node-rdkafka 2.x) is not in the table: see the Reading below.', ''], results)
   }

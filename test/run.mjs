@@ -23,8 +23,8 @@ const log = (m) => process.stderr.write(`[test] ${m}\n`)
 // run a second time on node-rdkafka's produce() when the native batch path is built
 const PRODUCE_PATH_FILES = ['core-delivery', 'produce-consume', 'shared-connection', 'overflow', 'unknown-topic', 'pino-delivery', 'timestamps']
   .map((name) => `test/integration/${name}.test.mjs`)
-// and on the pure-JS engine, with the Java client's partitions and winston besides
-const ENGINE_FILES = [...PRODUCE_PATH_FILES, ...['java-partitioning', 'winston-delivery'].map((name) => `test/integration/${name}.test.mjs`)]
+// and on the pure-JS engine, with the Java client's partitions, winston, TLS + SCRAM and OAUTHBEARER besides
+const ENGINE_FILES = [...PRODUCE_PATH_FILES, ...['java-partitioning', 'winston-delivery', 'security', 'oauthbearer'].map((name) => `test/integration/${name}.test.mjs`)]
 
 let kafka
 let interrupted = false

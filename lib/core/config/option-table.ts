@@ -61,7 +61,7 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { name: 'exitFlushMs', type: 'integer ≥ 0', shownDefault: '`1000`', doc: 'at `process.exit()` or a crash, how long librdkafka is given to send what it holds (0: not at all)', rule: int(1000, 0) },
   { name: 'rescue', type: "`'auto'`, `'wait'`, `'detach'`", shownDefault: "`'auto'`", doc: "records in memory at exit with no connection go to a rescue process: `'detach'` outlives the app, `'wait'` is waited for (at most `min(connectTimeoutMs, 10 s)` + `flushTimeoutMs` + 5 s); `'auto'` waits when the app's end would kill it (PID 1 of a container, or under tini/dumb-init)", rule: oneOf(['auto', 'wait', 'detach'], 'auto') },
   { name: 'messageTimeoutMs', type: 'integer ≥ 1', shownDefault: '`120000`', doc: 'how long librdkafka retries a record before it fails (or, with a spool, goes to disk)', rule: int(120000) },
-  { name: 'engine', type: "`'auto'`, `'rdkafka'`, `'platformatic'`", shownDefault: "`'auto'`", doc: "the Kafka client underneath: node-rdkafka (librdkafka, needs a C toolchain at install; the fastest) or @platformatic/kafka (pure JS); `'auto'` takes node-rdkafka when it loads (README, \"Install\")", rule: oneOf(ENGINES, 'auto') },
+  { name: 'engine', type: "`'auto'`, `'rdkafka'`, `'platformatic'`", shownDefault: "`'auto'`", doc: "the Kafka client underneath: node-rdkafka (librdkafka, needs a C toolchain at install; the fastest) or @platformatic/kafka (pure JS); `'auto'` takes node-rdkafka when it loads (README, \"Installing node-rdkafka\")", rule: oneOf(ENGINES, 'auto') },
   { name: 'spool', type: '`{ dir, maxBytes, fsync, fsyncIntervalMs }`', shownDefault: 'off', doc: 'a durable spool on local disk for outages longer than memory holds, and crashes (RELIABILITY.md)', rule: custom }
 ]
 

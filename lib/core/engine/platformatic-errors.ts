@@ -77,3 +77,25 @@ export function writtenPartitions (err: unknown): Set<string> {
   walk(err, 0)
   return written
 }
+
+/**
+ * A broker that refused our credentials, or a certificate we refused, in the words librdkafka
+ * logs for it ("SASL authentication error: ...", "SSL handshake failed: ..."); undefined
+ * for anything else (no broker, a timeout), which may mend by itself.
+ */
+export function refusalText (err: unknown): string | undefined {
+  const text = errorText(err)
+  const codes = codesOf(err).join(' ')
+  if (/PLT_KFK_AUTHENTICATION|SASL_AUTHENTICATION_FAILED|ILLEGAL_SASL_STATE/.test(codes) || /authenticat|SASL/i.test(text)) return `SASL authentication error: ${text}`
+  if (/certificate|self.signed|unable to verify|handshake|CERT_|ERR_TLS/i.test(`${text} ${codes}`)) return `SSL handshake failed: ${text}`
+  return undefined
+}
+
+/** The `code` and `apiId` strings in an error of the engine, its aggregate's errors and causes. */
+function codesOf (err: unknown, depth = 0): string[] {
+  if (typeof err !== 'object' || err === null || depth > 8) return []
+  const e = err as { code?: unknown, apiId?: unknown, errors?: unknown, cause?: unknown }
+  const own = [e.code, e.apiId].filter((c): c is string => typeof c === 'string')
+  const inner = Array.isArray(e.errors) ? e.errors.flatMap((x) => codesOf(x, depth + 1)) : []
+  return [...own, ...inner, ...codesOf(e.cause, depth + 1)]
+}

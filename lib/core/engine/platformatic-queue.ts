@@ -1,3 +1,4 @@
+import type { MessageToProduce } from '@platformatic/kafka'
 import { Fifo } from '../fifo'
 import type { EngineHeaders } from './engine'
 
@@ -52,4 +53,22 @@ export class PendingQueue {
     }
     return out
   }
+}
+
+/** A record as the engine writes it. `sticky`: the partition of this request's keyless records. */
+export function toMessage (r: Pending, sticky: number): MessageToProduce {
+  const m: MessageToProduce = { topic: r.topic, value: r.value, headers: headerMap(r.headers) }
+  if (r.key !== undefined) m.key = r.key
+  else m.partition = sticky
+  // librdkafka stamps a record without a time (null, 0) at produce(); so do we (left unset,
+  // this engine writes a time the broker refuses when another record of the batch has one)
+  m.timestamp = BigInt(r.timestamp === null || r.timestamp === 0 ? r.at : r.timestamp)
+  return m
+}
+
+/** Headers as the engine writes them: names and values as bytes (it has no serializers here). */
+function headerMap (headers: EngineHeaders): Map<Buffer, Buffer> {
+  const map = new Map<Buffer, Buffer>()
+  for (const h of headers) for (const [k, v] of Object.entries(h)) map.set(Buffer.from(k), typeof v === 'string' ? Buffer.from(v) : v)
+  return map
 }

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events'
-import type { Producer as PlatformaticClient, MessageToProduce } from '@platformatic/kafka'
+import type { Producer as PlatformaticClient } from '@platformatic/kafka'
 import type { RdkafkaConfig } from '../config/rdkafka-config'
 import { ConfigError } from '../errors'
 import type { EngineError, EngineHandlers, EngineHeaders, EngineProducer, EngineReport } from './engine'
-import { engineError, errorText, kafkaCode, LOCAL, retriable, writtenPartitions } from './platformatic-errors'
+import { engineError, errorText, kafkaCode, LOCAL, refusalText, retriable, writtenPartitions } from './platformatic-errors'
 import { platformaticSettings, type PlatformaticSettings } from './platformatic-config'
-import { PendingQueue, type Pending } from './platformatic-queue'
+import { PendingQueue, toMessage, type Pending } from './platformatic-queue'
 
 let nextName = 1
 
@@ -26,6 +26,8 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
   #partitioner: ((message: unknown, key: Buffer) => number) | undefined
   #inflight = 0
   #connected = false
+  /** A request failed: the next waits for the backoff. */
+  #backingOff = false
   #sendTimer: NodeJS.Timeout | undefined
   #reports: Array<[EngineError | null, EngineReport]> = []
   #statsTimer: NodeJS.Timeout | undefined
@@ -51,7 +53,7 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
 
   /** Send what waits: at once when a batch is full, else after linger.ms. */
   #schedule (): void {
-    if (!this.#connected || this.#inflight > 0 || this.#waiting === 0) return
+    if (!this.#connected || this.#backingOff || this.#inflight > 0 || this.#waiting === 0) return
     if (this.#waiting >= this.#settings.batchMessages) {
       clearTimeout(this.#sendTimer)
       this.#sendTimer = undefined
@@ -63,21 +65,12 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
 
   #send (): void {
     const client = this.#client
-    if (client === undefined || !this.#connected || this.#inflight > 0 || this.#waiting === 0) return
+    if (client === undefined || !this.#connected || this.#backingOff || this.#inflight > 0 || this.#waiting === 0) return
     const batch = this.#queue.take(this.#settings.batchMessages)
     this.#inflight = batch.length
     // keyless records of one request go to one partition (Java's sticky partitioner)
     const sticky = Math.floor(Math.random() * 0x7fffffff)
-    const messages: Array<MessageToProduce> = batch.map((r) => {
-      const m: MessageToProduce = { topic: r.topic, value: r.value, headers: headerMap(r.headers) }
-      if (r.key !== undefined) m.key = r.key
-      else m.partition = sticky
-      // librdkafka stamps a record without a time (null, 0) at produce(); so do we (left
-      // unset, this engine writes a time the broker refuses when another record of the
-      // batch has one)
-      m.timestamp = BigInt(r.timestamp === null || r.timestamp === 0 ? r.at : r.timestamp)
-      return m
-    })
+    const messages = batch.map((r) => toMessage(r, sticky))
     client.send({ messages }, (err) => {
       this.#inflight = 0
       if (err === null || err === undefined) this.#delivered(batch)
@@ -121,8 +114,8 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
     // anything else (no broker, a timeout): again after a backoff, until message.timeout.ms
     this.#requeue(batch)
     this.#expire()
-    this.#connected = false
-    setTimeout(() => { this.#connected = this.#client !== undefined; this.#schedule() }, this.#settings.retryBackoffMs).unref()
+    this.#backingOff = true
+    setTimeout(() => { this.#backingOff = false; this.#schedule() }, this.#settings.retryBackoffMs).unref()
   }
 
   /** Records go back to the head of the queue, in their order. */
@@ -186,9 +179,17 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
       }
       cb(err)
     }
-    client.metadata({ topics: [] }, (err) => {
-      if (err === null || err === undefined) done(null)
-      else done(engineError(kafkaCode(err) || LOCAL.TRANSPORT, err instanceof Error ? `${err.message}${causeText(err)}` : String(err)))
+    // one try: the connection retries an attempt by itself, and a refusal is said at once
+    client.metadata({ topics: [], retries: 0 }, (err) => {
+      if (err === null || err === undefined) {
+        done(null)
+        return
+      }
+      // what librdkafka would have logged: the core tells refused credentials or certificates
+      // by it (also when this attempt has timed out meanwhile: the next one reports it)
+      const refusal = refusalText(err)
+      if (refusal !== undefined) this.emit('event.refusal', refusal)
+      done(engineError(kafkaCode(err) || LOCAL.TRANSPORT, err instanceof Error ? `${err.message}${causeText(err)}` : String(err)))
     })
   }
 
@@ -274,13 +275,6 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
   }
 }
 
-/** Headers as the engine writes them: names and values as bytes (it has no serializers here). */
-function headerMap (headers: EngineHeaders): Map<Buffer, Buffer> {
-  const map = new Map<Buffer, Buffer>()
-  for (const h of headers) for (const [k, v] of Object.entries(h)) map.set(Buffer.from(k), typeof v === 'string' ? Buffer.from(v) : v)
-  return map
-}
-
 function causeText (err: Error): string {
   const cause = (err as { cause?: unknown }).cause
   return cause instanceof Error ? `: ${cause.message}` : ''
@@ -294,5 +288,6 @@ export function createPlatformaticProducer (config: RdkafkaConfig, on: EngineHan
   producer.on('delivery-report', on.delivery)
   producer.on('event.error', on.error)
   producer.on('event.stats', on.stats)
+  producer.on('event.refusal', on.loggedError)
   return producer
 }
