@@ -24,5 +24,8 @@ if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < newest) {
 }
 const file = prebuiltPath(root)
 fs.mkdirSync(path.dirname(file), { recursive: true })
-fs.copyFileSync(built, file)
+// through a temporary file: a pack running beside this one (two test files) reads a whole addon, never half of one
+const temp = `${file}.${process.pid}.tmp`
+fs.copyFileSync(built, temp)
+fs.renameSync(temp, file)
 process.stderr.write(`prebuild: ${path.relative(root, file)}\n`)

@@ -1,7 +1,7 @@
 import type { ResolvedOptions } from './config/options'
 import type { Ledger } from './ledger'
 import { LineBatch } from './line-batch'
-import { describeProducePath, LINES_END, nativeLinePlan, type NativeLinePlan } from './native-batch'
+import { describeNativePath, LINES_END, nativeLinePlan, type NativeLinePlan } from './native-batch'
 import { linePlan } from './record/line-plan'
 import type { Sender } from './sender'
 
@@ -122,7 +122,7 @@ export class LineIntake {
 
   /** How lines reach librdkafka, in words (KafkaLogProducer.producePath). */
   get producePath (): string {
-    return this.plan !== undefined ? 'native lines (and native batches)' : describeProducePath()
+    return this.plan !== undefined ? 'native lines (and native batches)' : describeNativePath()
   }
 
   get plan (): NativeLinePlan | undefined {

@@ -160,8 +160,8 @@ export function nativeProblem (): string {
   return batchAddon() !== undefined || process.env['KLT_NATIVE_BATCH'] === '0' ? '' : why
 }
 
-/** How records reach librdkafka in this install, in words. */
-export function describeProducePath (): string {
+/** How records reach librdkafka through node-rdkafka in this install, in words. */
+export function describeNativePath (): string {
   return batchAddon() !== undefined ? 'native batches' : `produce() per record (the native batch path: ${why})`
 }
 

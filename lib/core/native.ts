@@ -55,7 +55,9 @@ function whyNotBuilt (message: string): string {
   try {
     dir = path.dirname(require.resolve('node-rdkafka/package.json'))
   } catch {
-    return 'node-rdkafka is not installed: install kafka-log-transport with its dependencies.'
+    return 'It is not installed: it is an optional dependency, which npm leaves out when its build from source fails ' +
+      '(no C toolchain) or with --omit=optional. To add it: install a C/C++ toolchain, make, python3 and the libssl, ' +
+      'libsasl2, zlib, libzstd and liblz4 development packages, then run `npm install` again.'
   }
   if (existsSync(path.join(dir, 'build', 'Release', 'node-librdkafka.node'))) {
     if (/NODE_MODULE_VERSION/.test(message)) {

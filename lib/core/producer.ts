@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
-import { chooseEngine } from './engine/choose'
+import { chooseEngine, describeEngine } from './engine/choose'
+import type { EngineName } from './engine/engine'
 import type { EngineError } from './engine/engine'
 import { Waiters } from './bounded'
 import { BoundedBuffer } from './buffer'
@@ -51,6 +52,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   readonly #connected = new Waiters()
   #connectErrorReported = false
   readonly #intake: LineIntake
+  readonly #engine: EngineName
   #closing: Promise<FlushResult> | undefined
 
   constructor (options: KafkaLogOptions) {
@@ -59,6 +61,7 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
     this.#encoder = new RecordEncoder(this.options)
     this.#config = buildRdkafkaConfig(this.options)
     const engine = chooseEngine(this.options.engine)
+    this.#engine = engine
     // a codec or mechanism this install's librdkafka lacks: say which package fixes it
     if (engine === 'rdkafka') checkFeatures(this.#config)
     const buffer = new BoundedBuffer({
@@ -183,10 +186,10 @@ export class KafkaLogProducer extends EventEmitter<KafkaLogProducerEvents> {
   /**
    * How this producer hands records to librdkafka, in words: `native lines` (writeLines()
    * turns common lines into records natively; the rest go in native batches), else as
-   * {@link describeProducePath} says for this install.
+   * {@link describeProducePath} says for this install (on the pure-JS engine: that one).
    */
   get producePath (): string {
-    return this.#intake.producePath
+    return this.#engine === 'rdkafka' ? this.#intake.producePath : describeEngine(this.#engine)
   }
 
   /** Connect now instead of on the first write; resolves once connected (rejects on close). */

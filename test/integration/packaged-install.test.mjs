@@ -11,11 +11,11 @@ import t from 'tap'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { brokers, consumeAll, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
-import { ROOT as root, ended, installPackaged, newApp as newAppDir, packRepo, runCommand, seconds, tail } from '../helpers/packaged.mjs'
+import { brokers, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
+import { ROOT as root, ended, installPackaged, newApp as newAppDir, packRepo, seconds, tail } from '../helpers/packaged.mjs'
+import { checkInKafka, N, ndjson, noise, runAsUser as run, WIRINGS as wirings } from '../helpers/packaged-app.mjs'
 
 const APP = path.join(root, 'test', 'fixtures', 'packaged', 'app.mjs')
-const N = 1000
 const MINUTE = 60000
 // node-rdkafka compiles librdkafka from source during the install: minutes on 2 busy cores
 const INSTALL_MS = 10 * MINUTE
@@ -41,22 +41,6 @@ function tempDir (prefix) {
 t.teardown(() => {
   for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true })
 })
-
-// tap puts its own hooks into every process a test starts (NODE_OPTIONS --import of
-// @tapjs/processinfo from this repository, and _TAPJS_* variables), even when given an env. A
-// new user's npm, pnpm and app have none of that: start them through env(1) without it.
-const userNodeOptions = (process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((o) => o !== '' && !o.includes('@tapjs/')).join(' ')
-function asUser (command, args) {
-  const tapVars = Object.keys(process.env).filter((k) => /^(_TAPJS_|TAP_|TAP$)/.test(k))
-  return ['env', [...tapVars.flatMap((k) => ['-u', k]), '-u', 'NODE_OPTIONS',
-    ...(userNodeOptions !== '' ? [`NODE_OPTIONS=${userNodeOptions}`] : []), command, ...args]]
-}
-
-/** Run a command (as a user would, see asUser) to its end; never rejects (see runCommand). */
-function run (command, args, options = {}) {
-  const [file, argv] = asUser(command, args)
-  return runCommand(file, argv, { timeoutMs: 2 * MINUTE, ...options })
-}
 
 // ---- the tarball, and one npm install of it reused by the subtests below ----
 
@@ -112,52 +96,6 @@ function runApp (app, args, options = {}) {
   return run(process.execPath, [path.join(app, 'app.mjs'), ...args], { cwd: app, timeoutMs: 2 * MINUTE, ...options })
 }
 
-/** One line per n, as the CLI reads them: pino-shaped NDJSON. */
-function ndjson (count) {
-  let s = ''
-  for (let n = 0; n < count; n++) s += JSON.stringify({ level: 30, time: Date.now(), n, msg: `line ${n}` }) + '\n'
-  return s
-}
-
-/**
- * stderr lines that look like trouble (errors, warnings), apart from the package's known
- * notices: the one about the native path (with its indented follow-up lines, which may quote
- * a compiler's errors) and the CLI's summary.
- */
-function noise (stderr) {
-  const out = []
-  let inNotice = false
-  for (const line of stderr.split('\n')) {
-    if (/^kafka-log-transport: .*native/i.test(line)) {
-      inNotice = true
-      continue
-    }
-    if (inNotice && line.startsWith('kafka-log-transport: ')) continue
-    inNotice = false
-    if (/^kafka-log-transport pipe: \d+ line\(s\) read/.test(line)) continue
-    if (/error|warn|uncaught|exception/i.test(line)) out.push(line)
-  }
-  return out
-}
-
-/** Read the topic back: every n from 0 to N-1 exactly once. */
-async function checkInKafka (t, topic) {
-  const got = await consumeAll(topic, N, { timeoutMs: 90000, settleMs: 2000 })
-  t.equal(got.length, N, `${N} records in Kafka (read ${got.length})`)
-  const ns = got.map((m) => {
-    try {
-      return JSON.parse(m.value.toString()).n
-    } catch {
-      return `unparsable: ${m.value.toString().slice(0, 80)}`
-    }
-  })
-  const distinct = new Set(ns)
-  t.equal(distinct.size, N, `${N} distinct n values, no duplicates (${ns.length - distinct.size} duplicate(s))`)
-  const missing = []
-  for (let n = 0; n < N; n++) if (!distinct.has(n)) missing.push(n)
-  t.same(missing, [], 'no n missing')
-}
-
 // ---- the install ----
 
 test('npm pack, then npm install the tarball with pino@10 winston@3 into a fresh app (builds node-rdkafka)', { timeout: INSTALL_MS + 6 * MINUTE }, async (t) => {
@@ -190,11 +128,6 @@ test('describeProducePath() of the installed package: native batches', { timeout
 
 // ---- four wirings, 1,000 lines each, counted in Kafka ----
 
-const wirings = [
-  ['pino worker target: pino(pino.transport({ target: \'kafka-log-transport/pino\' })), then transport.end()', 'pino-worker', 3],
-  ['kafkaDestination(): pino(opts, dest), then dest.end()', 'pino-destination', 1],
-  ['winston: new KafkaTransport(), then logger.end()', 'winston', 3]
-]
 for (const [name, mode, partitions] of wirings) {
   test(name, { timeout: 5 * MINUTE }, async (t) => {
     const app = await installedApp()

@@ -1,6 +1,7 @@
 import type { RdkafkaConfig } from '../config/rdkafka-config'
 import { NativeLoadError } from '../errors'
 import { loadRdkafka } from '../native'
+import { describeNativePath } from '../native-batch'
 import type { NativeRoute } from '../native-route'
 import type { EngineChoice, EngineHandlers, EngineName, EngineProducer } from './engine'
 import { createRdkafkaProducer } from './rdkafka'
@@ -46,4 +47,19 @@ export function engineNotice (engine: EngineName): void {
     `${rdkafkaRefusal} With node-rdkafka (a C toolchain at install) a producer sends about 4x the records per ` +
     'second (1M lines: 5.3 s against 21.4 s, benchmarks/RESULTS-core.md); set engine: \'platformatic\' to choose ' +
     'this engine and silence this notice.\n')
+}
+
+/** How records go to Kafka, in words, for a producer on `engine`. */
+export function describeEngine (engine: EngineName): string {
+  return engine === 'platformatic' ? '@platformatic/kafka (pure JS), one record at a time' : describeNativePath()
+}
+
+/**
+ * How a producer with the default options sends records in this install, in words: node-rdkafka's
+ * native batches, its produce() per record (and why), or the pure-JS engine (and why node-rdkafka did not load).
+ */
+export function describeProducePath (): string {
+  const engine = chooseEngine('auto')
+  const why = engine === 'platformatic' && rdkafkaRefusal !== undefined ? `: ${rdkafkaRefusal}` : ''
+  return `${describeEngine(engine)}${why}`
 }
