@@ -18,6 +18,10 @@ export const drainSpool: typeof import('./core/spool/drain').drainSpool = async 
   await (require('./core/spool/drain') as typeof import('./core/spool/drain')).drainSpool(options, o)
 export { checkFeatures, featuresNeeded } from './core/features'
 export { chooseEngine } from './core/engine/choose'
+// loaded when called, as the connection loads the second engine only when it is chosen
+export const createPlatformaticProducer: typeof import('./core/engine/platformatic').createPlatformaticProducer = (config, on) =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./core/engine/platformatic') as typeof import('./core/engine/platformatic')).createPlatformaticProducer(config, on)
 export { platformaticSettings } from './core/engine/platformatic-config'
 export { errorText, kafkaCode, retriable } from './core/engine/platformatic-errors'
 export { buildRdkafkaConfig } from './core/config/rdkafka-config'

@@ -8,7 +8,7 @@
 // todo counts as skipped). A skip is never silent: with CI=true it fails the run.
 // With the native batch path built, the delivery tests run a second time on node-rdkafka's
 // produce() (KLT_NATIVE_BATCH=0), the path of an install without it; and they run once more
-// on the second engine, @platformatic/kafka (KLT_ENGINE=platformatic: issue #29).
+// on the second engine, @platformatic/kafka (KLT_ENGINE=platformatic: issue #29), beside it.
 //   node test/run.mjs [--unit] [tap args / test files]
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -23,8 +23,10 @@ const log = (m) => process.stderr.write(`[test] ${m}\n`)
 // run a second time on node-rdkafka's produce() when the native batch path is built
 const PRODUCE_PATH_FILES = ['core-delivery', 'produce-consume', 'shared-connection', 'overflow', 'unknown-topic', 'pino-delivery', 'timestamps']
   .map((name) => `test/integration/${name}.test.mjs`)
-// and on the pure-JS engine, with the Java client's partitions, winston, TLS + SCRAM and OAUTHBEARER besides
-const ENGINE_FILES = [...PRODUCE_PATH_FILES, ...['java-partitioning', 'winston-delivery', 'security', 'oauthbearer'].map((name) => `test/integration/${name}.test.mjs`)]
+// and on the pure-JS engine, with the Java client's partitions, winston, TLS + SCRAM, OAUTHBEARER
+// and the exits (what it holds at process.exit() goes to a rescue process) besides
+const ENGINE_FILES = [...PRODUCE_PATH_FILES, ...['java-partitioning', 'winston-delivery', 'security', 'oauthbearer', 'core-exit', 'pino-exit', 'winston-exit']
+  .map((name) => `test/integration/${name}.test.mjs`)]
 
 let kafka
 let interrupted = false
@@ -93,21 +95,22 @@ try {
   failed += r.fail
   skipped += r.skip
   // The delivery tests once more on node-rdkafka's produce(), the path an install without the
-  // native batch addon takes (the whole suite above ran on the batches when it is built)
+  // native batch addon takes (the whole suite above ran on the batches when it is built), and
+  // on the second engine; both passes side by side (each file makes its own topics)
   const route = await producePath()
+  const passes = []
   if (files.length === 0 && !unitOnly && !interrupted && route.batches) {
     log(`the delivery tests again on the produce() path (KLT_NATIVE_BATCH=0): ${PRODUCE_PATH_FILES.join(', ')}`)
-    const again = await runTap(PRODUCE_PATH_FILES, { ...env, KLT_NATIVE_BATCH: '0' })
-    passed += again.pass
-    failed += again.fail
-    skipped += again.skip
+    passes.push(runTap(PRODUCE_PATH_FILES, { ...env, KLT_NATIVE_BATCH: '0' }))
   }
   if (files.length === 0 && !unitOnly && !interrupted) {
     log(`the delivery tests again on the second engine (KLT_ENGINE=platformatic): ${ENGINE_FILES.join(', ')}`)
-    const engine = await runTap(ENGINE_FILES, { ...env, KLT_ENGINE: 'platformatic' })
-    passed += engine.pass
-    failed += engine.fail
-    skipped += engine.skip
+    passes.push(runTap(ENGINE_FILES, { ...env, KLT_ENGINE: 'platformatic' }))
+  }
+  for (const again of await Promise.all(passes)) {
+    passed += again.pass
+    failed += again.fail
+    skipped += again.skip
   }
 } catch (err) {
   log(err instanceof Error ? err.message : String(err))
@@ -153,9 +156,9 @@ if (!interrupted) {
   }
   const route = await producePath()
   if (!route.batches) {
-    log(`NOTICE: records went to librdkafka with ${route.text}`)
+    log(`NOTICE: records went to Kafka through ${route.text}`)
     if (process.env.CI === 'true' && process.env.KLT_NATIVE_BATCH !== '0') {
-      log('CI=true: the native batch path must be built and tested')
+      log('CI=true: node-rdkafka and the native batch path must be built and tested')
       failed += 1
     }
   }

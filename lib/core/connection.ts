@@ -3,7 +3,7 @@ import type { ResolvedTokenSource } from './config/types'
 import { KafkaLogError } from './errors'
 import { IdleSuspend } from './idle-suspend'
 import { createEngineProducer, engineNotice } from './engine/choose'
-import { giveToken, isFatal, type EngineError, type EngineName, type EngineProducer } from './engine/engine'
+import { giveToken, isFatal, type EngineError, type EngineName, type EngineProducer, type HeldRecord } from './engine/engine'
 import { ReportRouter } from './report-router'
 import { LINES_UNSUPPORTED, type LinesResult, type NativeLinePlan } from './native-batch'
 import { NativeRoute } from './native-route'
@@ -73,9 +73,7 @@ export class Connection {
       buffered: () => [...this.#clients.values()].some((c) => c.buffered() > 0),
       disconnect: () => this.#disconnect(this.#opts.flushTimeoutMs, true)
     })
-    this.#token = token === undefined
-      ? undefined
-      : new TokenKeeper(token, (t) => { this.#setToken(t) }, (err) => { this.#report(err) })
+    this.#token = token === undefined ? undefined : new TokenKeeper(token, (t) => { this.#setToken(t) }, (err) => { this.#report(err) })
   }
 
   #report (err: KafkaLogError): void {
@@ -94,6 +92,8 @@ export class Connection {
   get stats (): Record<string, unknown> | undefined { return this.#stats }
   /** Several clients share it: records must carry their client's id to route reports. */
   get isShared (): boolean { return this.#clients.size > 1 }
+  /** At exit: what an engine holds in JS, taken out to be handed over (node-rdkafka's threads send their own). */
+  takeHeld (): HeldRecord[] { return this.#native.takeHeld?.() ?? [] }
 
   #createNative (): EngineProducer {
     return createEngineProducer(this.#opts.engine, this.#config, this.#route, {

@@ -21,9 +21,9 @@ export class ReportRouter {
     const opaque: unknown = report.opaque
     let id: number | undefined
     let writtenAt: number | undefined
-    let kept: unknown
-    if (Array.isArray(opaque)) [id, writtenAt, kept] = opaque as [number, number | undefined, unknown]
+    if (Array.isArray(opaque)) [id, writtenAt] = opaque as [number, number | undefined]
     else if (typeof opaque === 'number') id = opaque
+    const kept = keptWith(opaque)
     if (id === undefined) {
       const owner = this.#owners.get(report.topic)
       if (typeof owner === 'number' && clients.has(owner)) id = owner
@@ -31,4 +31,9 @@ export class ReportRouter {
     const client = id === undefined ? clients.values().next().value : clients.get(id)
     client?.onDelivery(err, report, writtenAt, kept)
   }
+}
+
+/** What the connection's `produce()` was asked to keep with a record (its opaque: [client id, written at, kept]). */
+export function keptWith (opaque: unknown): unknown {
+  return Array.isArray(opaque) ? (opaque as unknown[])[2] : undefined
 }

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { compatibilityPartitioner, ProtocolError, MultipleErrors, UserError } from '@platformatic/kafka'
 import { ConfigError, KafkaLogProducer } from 'kafka-log-transport'
-import { buildRdkafkaConfig, errorText, kafkaCode, platformaticSettings, resolveOptions, retriable } from '../../dist/internal.js'
+import { buildRdkafkaConfig, createPlatformaticProducer, errorText, kafkaCode, platformaticSettings, resolveOptions, retriable } from '../../dist/internal.js'
 import { thrown } from '../helpers/thrown.mjs'
 
 const config = (options) => buildRdkafkaConfig(resolveOptions({ brokers: 'a:9092,b:9093', topic: 'logs', ...options }))
@@ -75,4 +75,23 @@ t.test('errors in librdkafka\'s terms', async (t) => {
   t.equal(retriable(stale), true)
   t.equal(kafkaCode(new UserError('Unknown topic logs.')), 0)
   t.match(errorText(new MultipleErrors('outer', [new ProtocolError('INVALID_TIMESTAMP', 'Timestamp 1 of message is out of range')])), /out of range/)
+})
+
+t.test('at exit it gives back what it holds, in order, and keeps the process alive only while it holds records', async (t) => {
+  const ignore = () => {}
+  const p = createPlatformaticProducer(config({}), { delivery: ignore, error: ignore, stats: ignore, loggedError: ignore })
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+  const before = timers()
+  p.produce('logs', null, Buffer.from('a'), 'k1', null, [1, 0, undefined], [])
+  p.produce('logs', null, Buffer.from('b'), null, 1732500000000, undefined, [{ level: 'info' }])
+  t.equal(timers(), before + 1, 'one ref\'d timer while records wait (not connected: none is sent)')
+  const held = p.takeHeld()
+  t.same(held.map((r) => r.value.toString()), ['a', 'b'], 'in the order produced')
+  t.same(held[0].key, Buffer.from('k1'), 'a string key as bytes')
+  t.same(held[0].opaque, [1, 0, undefined], 'with its opaque (the core finds a spooled record in it)')
+  t.equal(held[1].key, undefined)
+  t.equal(held[1].timestamp, 1732500000000)
+  t.same(held[1].headers, [{ level: 'info' }])
+  t.equal(timers(), before, 'nothing held: the process may end')
+  t.same(p.takeHeld(), [], 'given back once')
 })

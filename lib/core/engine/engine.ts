@@ -63,6 +63,22 @@ export interface EngineProducer {
   disconnect: (timeoutMs: number, cb: () => void) => unknown
   /** A SASL/OAUTHBEARER token for the next (re)authentication; throws when refused. */
   setOauthBearerToken: (token: string) => unknown
+  /**
+   * An engine whose records live in JS (no threads of its own to send them once the event
+   * loop has stopped): take out everything not acknowledged, queued or in flight, at
+   * process exit. node-rdkafka has none: librdkafka's threads send on while the exit waits.
+   */
+  takeHeld?: () => HeldRecord[]
+}
+
+/** A record an engine gives back at exit, as produce() took it. */
+export interface HeldRecord {
+  topic: string
+  value: Buffer
+  key: Buffer | undefined
+  timestamp: number | null
+  headers: EngineHeaders
+  opaque: unknown
 }
 
 /**

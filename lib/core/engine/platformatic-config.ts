@@ -129,3 +129,31 @@ export function platformaticSettings (config: RdkafkaConfig): PlatformaticSettin
     sasl: protocol.startsWith('sasl') ? saslOptions(all) : undefined
   }
 }
+
+type ClientOptions = import('@platformatic/kafka').ProducerOptions<Buffer, Buffer, Buffer, Buffer>
+
+/** The engine's client options for `s`; `partitioner`: its Java-compatible one, `token`: the OAUTHBEARER token now. */
+export function clientOptions (s: PlatformaticSettings, partitioner: NonNullable<ClientOptions['partitioner']>, token: () => string): ClientOptions {
+  return {
+    clientId: s.clientId,
+    bootstrapBrokers: s.brokers,
+    idempotent: s.idempotent,
+    acks: s.acks,
+    compression: s.compression,
+    // a key lands where the Java client (and librdkafka's murmur2_random) puts it: murmur2,
+    // sign bit cleared, modulo the partitions (its default partitioner keeps the sign bit's
+    // place, and 130 of 300 keys land elsewhere); a keyless record comes with its partition
+    partitioner,
+    // as librdkafka's producer (allow.auto.create.topics): the broker decides
+    autocreateTopics: true,
+    timeout: s.requestTimeoutMs,
+    connectTimeout: Math.min(s.requestTimeoutMs, 10000),
+    // a request is retried twice within the engine, then the batch goes back to our queue
+    // (retried until message.timeout.ms). Left unset, an idempotent producer retries
+    // forever, and a record would never time out.
+    retries: 2,
+    retryDelay: Math.min(s.retryBackoffMs, 1000),
+    ...(s.tls === undefined ? {} : { tls: s.tls }),
+    ...(s.sasl === undefined ? {} : { sasl: { ...s.sasl, ...(s.sasl.mechanism === 'OAUTHBEARER' ? { token } : {}) } })
+  }
+}

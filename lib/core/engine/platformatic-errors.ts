@@ -16,6 +16,18 @@ export function engineError (code: number, message: string, more: { isFatal?: bo
 }
 
 /**
+ * Every error in an error of @platformatic/kafka, itself first: it nests them in an
+ * aggregate's `errors` and in `cause` chains (bounded: a cycle or a deep chain stops).
+ */
+function * errorTree (err: unknown, depth = 0): Generator<Record<string, unknown>> {
+  if (typeof err !== 'object' || err === null || depth > 8) return
+  const e = err as Record<string, unknown>
+  yield e
+  if (Array.isArray(e['errors'])) for (const inner of e['errors']) yield * errorTree(inner, depth + 1)
+  yield * errorTree(e['cause'], depth + 1)
+}
+
+/**
  * The Kafka protocol error code in an error of @platformatic/kafka (its ProtocolError's
  * `apiCode`, found in an aggregate's errors or a cause): librdkafka reports the broker's
  * errors with the same codes. A partition's own code wins over -1, which the engine gives
@@ -23,24 +35,19 @@ export function engineError (code: number, message: string, more: { isFatal?: bo
  */
 export function kafkaCode (err: unknown): number {
   let found = 0
-  const walk = (e: unknown, depth: number): void => {
-    if (typeof e !== 'object' || e === null || depth > 8 || (found !== 0 && found !== -1)) return
-    const o = e as { apiCode?: unknown, errors?: unknown, cause?: unknown }
-    if (typeof o.apiCode === 'number' && o.apiCode !== 0 && (found === 0 || o.apiCode !== -1)) found = o.apiCode
-    if (Array.isArray(o.errors)) for (const inner of o.errors) walk(inner, depth + 1)
-    walk(o.cause, depth + 1)
+  for (const e of errorTree(err)) {
+    const code = e['apiCode']
+    if (typeof code !== 'number' || code === 0) continue
+    if (code !== -1) return code
+    found = -1
   }
-  walk(err, 0)
   return found
 }
 
 /** False when the engine says a retry cannot succeed (a ProtocolError with canRetry false, in an aggregate or a cause). */
-export function retriable (err: unknown, depth = 0): boolean {
-  if (typeof err !== 'object' || err === null || depth > 8) return true
-  const e = err as { apiCode?: unknown, canRetry?: unknown, errors?: unknown, cause?: unknown }
-  if (typeof e.apiCode === 'number' && e.canRetry === false) return false
-  if (Array.isArray(e.errors) && !e.errors.every((inner) => retriable(inner, depth + 1))) return false
-  return retriable(e.cause, depth + 1)
+export function retriable (err: unknown): boolean {
+  for (const e of errorTree(err)) if (typeof e['apiCode'] === 'number' && e['canRetry'] === false) return false
+  return true
 }
 
 /** The words of an error of the engine: the innermost that says what went wrong (the broker's own message when it sent one). */
@@ -60,21 +67,16 @@ export function errorText (err: unknown, depth = 0): string {
  */
 export function writtenPartitions (err: unknown): Set<string> {
   const written = new Set<string>()
-  const walk = (e: unknown, depth: number): void => {
-    if (typeof e !== 'object' || e === null || depth > 8) return
-    const o = e as { response?: { responses?: unknown }, produced?: { offsets?: unknown }, errors?: unknown, cause?: unknown }
-    if (Array.isArray(o.response?.responses)) {
-      for (const t of o.response.responses as Array<{ name: string, partitionResponses: Array<{ index: number, errorCode: number }> }>) {
+  for (const e of errorTree(err)) {
+    const responses = (e['response'] as { responses?: unknown } | undefined)?.responses
+    if (Array.isArray(responses)) {
+      for (const t of responses as Array<{ name: string, partitionResponses: Array<{ index: number, errorCode: number }> }>) {
         for (const p of t.partitionResponses) if (p.errorCode === 0) written.add(`${t.name}:${p.index}`)
       }
     }
-    if (Array.isArray(o.produced?.offsets)) {
-      for (const p of o.produced.offsets as Array<{ topic: string, partition: number }>) written.add(`${p.topic}:${p.partition}`)
-    }
-    if (Array.isArray(o.errors)) for (const inner of o.errors) walk(inner, depth + 1)
-    walk(o.cause, depth + 1)
+    const offsets = (e['produced'] as { offsets?: unknown } | undefined)?.offsets
+    if (Array.isArray(offsets)) for (const p of offsets as Array<{ topic: string, partition: number }>) written.add(`${p.topic}:${p.partition}`)
   }
-  walk(err, 0)
   return written
 }
 
@@ -92,10 +94,12 @@ export function refusalText (err: unknown): string | undefined {
 }
 
 /** The `code` and `apiId` strings in an error of the engine, its aggregate's errors and causes. */
-function codesOf (err: unknown, depth = 0): string[] {
-  if (typeof err !== 'object' || err === null || depth > 8) return []
-  const e = err as { code?: unknown, apiId?: unknown, errors?: unknown, cause?: unknown }
-  const own = [e.code, e.apiId].filter((c): c is string => typeof c === 'string')
-  const inner = Array.isArray(e.errors) ? e.errors.flatMap((x) => codesOf(x, depth + 1)) : []
-  return [...own, ...inner, ...codesOf(e.cause, depth + 1)]
+function codesOf (err: unknown): string[] {
+  return [...errorTree(err)].flatMap((e) => [e['code'], e['apiId']].filter((c): c is string => typeof c === 'string'))
+}
+
+/** ": <its cause's message>" when an error has a cause ('' else). */
+export function causeText (err: Error): string {
+  const cause = (err as { cause?: unknown }).cause
+  return cause instanceof Error ? `: ${cause.message}` : ''
 }

@@ -66,9 +66,29 @@ export function toMessage (r: Pending, sticky: number): MessageToProduce {
   return m
 }
 
+/** Header names as bytes, made once: a log stream repeats a few names on every record. */
+const headerNames = new Map<string, Buffer>()
+const MAX_HEADER_NAMES = 256
+
+function headerName (name: string): Buffer {
+  let bytes = headerNames.get(name)
+  if (bytes === undefined) {
+    bytes = Buffer.from(name)
+    if (headerNames.size < MAX_HEADER_NAMES) headerNames.set(name, bytes)
+  }
+  return bytes
+}
+
 /** Headers as the engine writes them: names and values as bytes (it has no serializers here). */
 function headerMap (headers: EngineHeaders): Map<Buffer, Buffer> {
   const map = new Map<Buffer, Buffer>()
-  for (const h of headers) for (const [k, v] of Object.entries(h)) map.set(Buffer.from(k), typeof v === 'string' ? Buffer.from(v) : v)
+  for (const h of headers) {
+    for (const [k, v] of Object.entries(h)) {
+      // Kafka allows a name twice in one record: the map's keys are buffers, so the second gets its own
+      let name = headerName(k)
+      if (map.has(name)) name = Buffer.from(k)
+      map.set(name, typeof v === 'string' ? Buffer.from(v) : v)
+    }
+  }
   return map
 }

@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events'
 import type { Producer as PlatformaticClient } from '@platformatic/kafka'
 import type { RdkafkaConfig } from '../config/rdkafka-config'
 import { ConfigError } from '../errors'
-import type { EngineError, EngineHandlers, EngineHeaders, EngineProducer, EngineReport } from './engine'
-import { engineError, errorText, kafkaCode, LOCAL, refusalText, retriable, writtenPartitions } from './platformatic-errors'
-import { platformaticSettings, type PlatformaticSettings } from './platformatic-config'
+import type { EngineError, EngineHandlers, EngineHeaders, EngineProducer, EngineReport, HeldRecord } from './engine'
+import { causeText, engineError, errorText, kafkaCode, LOCAL, refusalText, retriable, writtenPartitions } from './platformatic-errors'
+import { clientOptions, platformaticSettings, type PlatformaticSettings } from './platformatic-config'
 import { PendingQueue, toMessage, type Pending } from './platformatic-queue'
 
 let nextName = 1
@@ -25,12 +25,15 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
   /** The Java client's partitioner, once the engine is loaded. */
   #partitioner: ((message: unknown, key: Buffer) => number) | undefined
   #inflight = 0
+  #sending: readonly Pending[] = [] // the request in flight's records
   #connected = false
   /** A request failed: the next waits for the backoff. */
   #backingOff = false
   #sendTimer: NodeJS.Timeout | undefined
   #reports: Array<[EngineError | null, EngineReport]> = []
   #statsTimer: NodeJS.Timeout | undefined
+  /** Keeps the process alive while records are held (see #hold). */
+  #holdTimer: NodeJS.Timeout | undefined
   #sent = 0
   #sentBytes = 0
   readonly #idle: Array<() => void> = []
@@ -48,6 +51,7 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
       throw engineError(LOCAL.QUEUE_FULL, 'Local: Queue full')
     }
     this.#queue.push({ topic, value, key: typeof key === 'string' ? Buffer.from(key) : key ?? undefined, timestamp, opaque, headers, at: Date.now(), alone: false })
+    this.#hold(true)
     this.#schedule()
   }
 
@@ -68,11 +72,14 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
     if (client === undefined || !this.#connected || this.#backingOff || this.#inflight > 0 || this.#waiting === 0) return
     const batch = this.#queue.take(this.#settings.batchMessages)
     this.#inflight = batch.length
+    this.#sending = batch
     // keyless records of one request go to one partition (Java's sticky partitioner)
     const sticky = Math.floor(Math.random() * 0x7fffffff)
     const messages = batch.map((r) => toMessage(r, sticky))
     client.send({ messages }, (err) => {
+      if (this.#sending !== batch) return // taken out at exit
       this.#inflight = 0
+      this.#sending = []
       if (err === null || err === undefined) this.#delivered(batch)
       else this.#failed(batch, err, sticky)
       this.#settled()
@@ -81,26 +88,32 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
 
   #delivered (batch: readonly Pending[]): void {
     this.#sent += batch.length
-    for (const r of batch) this.#sentBytes += r.value.length
-    if (!this.#settings.allReports) return
-    for (const r of batch) this.#reports.push([null, this.#report(r)])
+    for (const r of batch) {
+      this.#sentBytes += r.value.length
+      if (this.#settings.allReports) this.#reports.push([null, this.#report(r)])
+    }
   }
 
   #failed (sent: Pending[], err: unknown, sticky: number): void {
     // what Kafka wrote all the same is delivered: sent again, it would be there twice
     const written = writtenPartitions(err)
-    const batch = written.size === 0 ? sent : sent.filter((r) => !written.has(`${r.topic}:${this.#partitionOf(r, sticky)}`))
-    if (batch.length < sent.length) this.#delivered(sent.filter((r) => !batch.includes(r)))
+    let batch = sent
+    if (written.size > 0) {
+      const wrote: Pending[] = []
+      batch = []
+      for (const r of sent) (written.has(`${r.topic}:${this.#partitionOf(r, sticky)}`) ? wrote : batch).push(r)
+      this.#delivered(wrote)
+    }
     if (batch.length === 0) return
     const code = kafkaCode(err)
     const message = errorText(err)
     // the broker refused the request for its records (size, timestamp, validation, or any
     // error it says a retry cannot mend): when several went together, each goes again
-    // alone, and the broker names the one it refuses
+    // alone (back at the head of the queue, in their order), and the broker names the one it refuses
     if (code === 10 || code === 32 || code === 87 || (code !== 0 && !retriable(err))) {
       if (batch.length > 1) {
         for (const r of batch) r.alone = true
-        this.#requeue(batch)
+        this.#queue.putBack(batch)
       } else {
         for (const r of batch) this.#reports.push([engineError(code, message), this.#report(r)])
       }
@@ -110,17 +123,13 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
       for (const r of batch) this.#reports.push([engineError(3, `Broker: Unknown topic or partition (${message})`), this.#report(r)])
       return
     }
-    if (/authenticat|SASL/i.test(message)) this.emit('event.error', engineError(LOCAL.AUTHENTICATION, message, { isFatal: true }))
+    // refused credentials end the producer, as librdkafka's fatal SASL errors do (a refused certificate is retried)
+    if (refusalText(err)?.startsWith('SASL') === true) this.emit('event.error', engineError(LOCAL.AUTHENTICATION, message, { isFatal: true }))
     // anything else (no broker, a timeout): again after a backoff, until message.timeout.ms
-    this.#requeue(batch)
+    this.#queue.putBack(batch)
     this.#expire()
     this.#backingOff = true
     setTimeout(() => { this.#backingOff = false; this.#schedule() }, this.#settings.retryBackoffMs).unref()
-  }
-
-  /** Records go back to the head of the queue, in their order. */
-  #requeue (batch: readonly Pending[]): void {
-    this.#queue.putBack(batch)
   }
 
   /** Records older than message.timeout.ms fail, as librdkafka's do (ERR__MSG_TIMED_OUT). */
@@ -146,8 +155,24 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
   }
 
   #settled (): void {
-    if (this.#waiting === 0 && this.#inflight === 0) for (const done of this.#idle.splice(0)) done()
-    else this.#schedule()
+    if (this.#waiting > 0 || this.#inflight > 0) {
+      this.#schedule()
+      return
+    }
+    this.#hold(false)
+    for (const done of this.#idle.splice(0)) done()
+  }
+
+  // the process stays alive while records are held, through an outage too (as node-rdkafka's
+  // handles keep it); all acknowledged, its sockets let it end (node-rdkafka's connection suspends itself)
+  #hold (holding: boolean): void {
+    if (holding) {
+      this.#holdTimer ??= setInterval(() => {}, 2 ** 30)
+      return
+    }
+    clearInterval(this.#holdTimer)
+    this.#holdTimer = undefined
+    for (const [, connection] of this.#client?.connections ?? []) connection.socket?.unref()
   }
 
   poll (): void {
@@ -175,6 +200,7 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
       if (err === null) {
         this.#connected = true
         this.#startStats()
+        this.#hold(this.#waiting > 0)
         this.#schedule()
       }
       cb(err)
@@ -196,30 +222,8 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
   #createClient (): PlatformaticClient {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Producer, compatibilityPartitioner } = require('@platformatic/kafka') as typeof import('@platformatic/kafka')
-    const s = this.#settings
     this.#partitioner = compatibilityPartitioner as (message: unknown, key: Buffer) => number
-    return new Producer({
-      clientId: s.clientId,
-      bootstrapBrokers: s.brokers,
-      idempotent: s.idempotent,
-      acks: s.acks,
-      compression: s.compression,
-      // a key lands where the Java client (and librdkafka's murmur2_random) puts it: murmur2,
-      // sign bit cleared, modulo the partitions (its default partitioner keeps the sign bit's
-      // place, and 130 of 300 keys land elsewhere); a keyless record comes with its partition
-      partitioner: compatibilityPartitioner,
-      // as librdkafka's producer (allow.auto.create.topics): the broker decides
-      autocreateTopics: true,
-      timeout: s.requestTimeoutMs,
-      connectTimeout: Math.min(s.requestTimeoutMs, 10000),
-      // a request is retried twice within the engine, then the batch goes back to our queue
-      // (retried until message.timeout.ms). Left unset, an idempotent producer retries
-      // forever, and a record would never time out.
-      retries: 2,
-      retryDelay: Math.min(s.retryBackoffMs, 1000),
-      ...(s.tls === undefined ? {} : { tls: s.tls }),
-      ...(s.sasl === undefined ? {} : { sasl: { ...s.sasl, ...(s.sasl.mechanism === 'OAUTHBEARER' ? { token: () => this.#token ?? '' } : {}) } })
-    })
+    return new Producer(clientOptions(this.#settings, compatibilityPartitioner, () => this.#token ?? ''))
   }
 
   isConnected (): boolean { return this.#connected }
@@ -265,19 +269,21 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
       clearTimeout(this.#sendTimer)
       clearInterval(this.#statsTimer)
       this.#statsTimer = undefined
-      if (client === undefined) cb()
-      else client.close(() => { cb() })
+      this.#hold(false)
+      if (client === undefined) cb(); else client.close(() => { cb() })
     })
   }
 
-  setOauthBearerToken (token: string): void {
-    this.#token = token
+  /** At exit, all not acknowledged: the request in flight first (it may have landed: twice, never missing), then the queue. */
+  takeHeld (): HeldRecord[] {
+    const held = [...this.#sending, ...this.#queue.takeWhile(() => true)]
+    this.#sending = []
+    this.#inflight = 0
+    this.#hold(false)
+    return held
   }
-}
 
-function causeText (err: Error): string {
-  const cause = (err as { cause?: unknown }).cause
-  return cause instanceof Error ? `: ${cause.message}` : ''
+  setOauthBearerToken (token: string): void { this.#token = token }
 }
 
 /** A producer over @platformatic/kafka for `config` (no I/O yet), its events wired to `on`. */

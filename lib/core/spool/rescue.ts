@@ -99,21 +99,22 @@ export function rescue (records: readonly EncodedRecord[], o: ResolvedOptions): 
 }
 
 /**
- * At exit, not connected: rescue `records` and return what to say on stderr. Throws when
- * they could not even be written (the caller counts them as lost).
+ * At exit, not connected (or on an engine that cannot send any more): rescue `records` and
+ * return what to say on stderr, after `why`. Throws when they could not even be written (the
+ * caller counts them as lost).
  */
-export function rescueAtExit (records: readonly EncodedRecord[], o: ResolvedOptions): string {
+export function rescueAtExit (records: readonly EncodedRecord[], o: ResolvedOptions, why = 'not connected to Kafka at exit'): string {
   const r = rescue(records, o)
   if (r.waited !== undefined) {
     return r.waited.delivered
-      ? `not connected to Kafka at exit: ${r.records} log record(s) sent by a rescue process this process waited for (${r.waited.ms} ms)`
-      : `not connected to Kafka at exit: up to ${r.records} log record(s) NOT delivered; a rescue process tried for ${r.waited.ms} ms ` +
+      ? `${why}: ${r.records} log record(s) sent by a rescue process this process waited for (${r.waited.ms} ms)`
+      : `${why}: up to ${r.records} log record(s) NOT delivered; a rescue process tried for ${r.waited.ms} ms ` +
         `(${r.waited.report ?? ''}). They are in ${r.dir}, which ends with this container unless it is on a volume ` +
         `(or set spool.dir to one): send them with kafka-log-transport spool replay ${r.dir} -b ${o.brokers}`
   }
   return r.pid === undefined
-    ? `not connected to Kafka at exit: ${r.records} log record(s) written to ${r.dir}; the rescue process could not start: ` +
+    ? `${why}: ${r.records} log record(s) written to ${r.dir}; the rescue process could not start: ` +
       `send them with kafka-log-transport spool replay ${r.dir} -b ${o.brokers}`
-    : `not connected to Kafka at exit: ${r.records} log record(s) handed to a rescue process (pid ${r.pid}) that sends them ` +
+    : `${why}: ${r.records} log record(s) handed to a rescue process (pid ${r.pid}) that sends them ` +
       `within ${Math.round((o.connectTimeoutMs + o.flushTimeoutMs) / 1000)} s, or leaves them in ${r.dir}`
 }
