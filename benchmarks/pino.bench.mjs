@@ -1,4 +1,4 @@
-// pino into Kafka beside pino into /dev/null and kcat (issue #5). Each contender is a
+// pino into Kafka beside pino into /dev/null and kcat (issue #5), on both engines (issue #29). Each contender is a
 // process of its own; contenders alternate (A B C D, A B C D, ...); medians and ranges.
 // 1. App-thread cost: ns inside `logger.info({...}, 'message')`, CALLS calls in bursts.
 // 2. End to end: LINES logs through the worker target and the destination into a fresh
@@ -27,9 +27,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 /** Start `cmd`, then poll the topic until it holds `n` records. Returns seconds from start
  *  until counted and until the process exited, and the app's in-process figures (if any). */
-async function timeUntilCounted (cmd, argv, topic, n, brokers) {
+async function timeUntilCounted (cmd, argv, topic, n, brokers, env = {}) {
   const t0 = performance.now()
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let out = ''
   child.stdout.on('data', (d) => { out += d })
   child.stderr.on('data', (d) => { out += d })
@@ -52,6 +52,12 @@ async function timeUntilCounted (cmd, argv, topic, n, brokers) {
   return { seconds: seconds - wait, exitSeconds: exitSeconds - wait, inProcessS: app?.closedMs !== undefined ? app.closedMs / 1000 : undefined, inTopic }
 }
 
+// [name, the app's mode, environment]: the wirings on node-rdkafka, and on the pure-JS engine
+// (an install without a C toolchain; issue #29)
+const PLATFORMATIC = { KLT_ENGINE: 'platformatic' }
+const CALL_MODES = [['noop', 'noop', {}], ['devnull', 'devnull', {}], ['worker', 'worker', {}], ['destination', 'destination', {}],
+  ['worker-platformatic', 'worker', PLATFORMATIC], ['destination-platformatic', 'destination', PLATFORMATIC]]
+
 let broker
 const results = { date: new Date().toISOString(), lines: LINES, calls: CALLS, rounds: ROUNDS, perCall: [], e2e: [] }
 try {
@@ -60,18 +66,17 @@ try {
   const files = ensureLines(LINES)
   const hasKcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const mode of ['noop', 'devnull', 'worker', 'destination']) {
-      const topic = await createTopic(`bench-pino-call-${mode}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
-      const r = spawnSync(process.execPath, [app, mode, brokers, topic, String(CALLS)], { encoding: 'utf8', maxBuffer: 1 << 26 })
-      if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`)
+    for (const [name, mode, env] of CALL_MODES) {
+      const topic = await createTopic(`bench-pino-call-${name}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
+      const r = spawnSync(process.execPath, [app, mode, brokers, topic, String(CALLS)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } })
+      if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`)
       const res = JSON.parse(r.stdout.trim().split('\n').pop())
-      results.perCall.push({ round, ...res })
-      log(`per call, round ${round} ${mode}: ${Math.round(res.nsPerCall)} ns`)
+      results.perCall.push({ round, ...res, mode: name })
+      log(`per call, round ${round} ${name}: ${Math.round(res.nsPerCall)} ns`)
     }
-    const e2e = { worker: [app, 'worker'], destination: [app, 'destination'] }
-    for (const [name, [script, mode]] of Object.entries(e2e)) {
+    for (const [name, mode, env] of CALL_MODES.filter(([, mode]) => mode === 'worker' || mode === 'destination')) {
       const topic = await createTopic(`bench-pino-e2e-${name}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
-      const r = await timeUntilCounted(process.execPath, [script, mode, brokers, topic, String(LINES)], topic, LINES + 1, brokers)
+      const r = await timeUntilCounted(process.execPath, [app, mode, brokers, topic, String(LINES)], topic, LINES + 1, brokers, env)
       results.e2e.push({ round, name, ...r })
       log(`end to end, round ${round} ${name}: counted ${r.seconds.toFixed(2)} s, exit ${r.exitSeconds.toFixed(2)} s, in process ${r.inProcessS.toFixed(2)} s, ${r.inTopic} records`)
     }
@@ -83,7 +88,7 @@ try {
       log(`end to end, round ${round} kcat: counted ${r.seconds.toFixed(2)} s, exit ${r.exitSeconds.toFixed(2)} s, ${r.inTopic} records`)
     }
   }
-  const perCall = ['noop', 'devnull', 'worker', 'destination'].map((mode) => {
+  const perCall = CALL_MODES.map(([mode]) => {
     const xs = results.perCall.filter((r) => r.mode === mode).map((r) => r.nsPerCall)
     return { mode, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
   })

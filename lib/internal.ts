@@ -23,5 +23,6 @@ export const createPlatformaticProducer: typeof import('./core/engine/platformat
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./core/engine/platformatic') as typeof import('./core/engine/platformatic')).createPlatformaticProducer(config, on)
 export { platformaticSettings } from './core/engine/platformatic-config'
+export { keyHash, murmur2 } from './core/engine/murmur2'
 export { errorText, kafkaCode, retriable } from './core/engine/platformatic-errors'
 export { buildRdkafkaConfig } from './core/config/rdkafka-config'

@@ -71,7 +71,8 @@ export class Connection {
       connected: () => this.#state === 'ready',
       flushAll: () => Promise.all([...this.#clients.values()].map(async (c) => c.idleFlush())),
       buffered: () => [...this.#clients.values()].some((c) => c.buffered() > 0),
-      disconnect: () => this.#disconnect(this.#opts.flushTimeoutMs, true)
+      disconnect: () => this.#disconnect(this.#opts.flushTimeoutMs, true),
+      ownResources: () => this.#native.ownResources?.() ?? []
     })
     this.#token = token === undefined ? undefined : new TokenKeeper(token, (t) => { this.#setToken(t) }, (err) => { this.#report(err) })
   }
@@ -137,9 +138,7 @@ export class Connection {
   }
 
   /** Why records do not go the native way ('' when they do, or by choice): for metrics(). */
-  get nativeProblem (): string {
-    return this.#route.problem
-  }
+  get nativeProblem (): string { return this.#route.problem }
 
   /**
    * Hand the first `count` records `at` gives to librdkafka in one native call (only when

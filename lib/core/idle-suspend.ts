@@ -12,11 +12,13 @@ export interface Suspendable {
   readonly buffered: () => boolean
   /** Disconnect, so that the process can exit (a later write reconnects). */
   readonly disconnect: () => Promise<void>
+  /** What the connection itself keeps the loop alive with, in process.getActiveResourcesInfo()'s names (the pure-JS engine's sockets). */
+  readonly ownResources: () => string[]
 }
 
 /**
- * node-rdkafka's native handles keep the event loop alive while connected. When nothing
- * else does, the app is done: the connection flushes and disconnects so the process can
+ * node-rdkafka's native handles (the pure-JS engine's sockets) keep the event loop alive
+ * while connected. When nothing else does, the app is done: the connection flushes and disconnects so the process can
  * exit. A connect asked for meanwhile waits until the suspension is done (node-rdkafka would
  * take the handle being torn down for connected, and report no name).
  */
@@ -46,7 +48,7 @@ export class IdleSuspend {
   }
 
   #check (): void {
-    if (this.#suspending !== undefined || !this.#c.connected() || !processIsIdle()) return
+    if (this.#suspending !== undefined || !this.#c.connected() || !processIsIdle(this.#c.ownResources())) return
     this.#suspending = this.#suspend().finally(() => { this.#suspending = undefined })
   }
 
@@ -66,6 +68,6 @@ export class IdleSuspend {
 
   async #suspend (): Promise<void> {
     await this.#c.flushAll()
-    if (this.#c.connected() && processIsIdle() && !this.#c.buffered()) await this.#c.disconnect()
+    if (this.#c.connected() && processIsIdle(this.#c.ownResources()) && !this.#c.buffered()) await this.#c.disconnect()
   }
 }

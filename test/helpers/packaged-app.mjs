@@ -2,7 +2,10 @@
 // commands as a new user would (without tap's hooks), feed and count 1,000 lines, and tell the
 // package's known notices from noise on stderr. Used by test/integration/packaged-install.test.mjs
 // (an install that builds node-rdkafka) and no-toolchain-install.test.mjs (one that cannot).
-import { consumeAll } from './kafka.mjs'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { brokers, consumeAll } from './kafka.mjs'
 import { runCommand } from './packaged.mjs'
 
 const MINUTE = 60000
@@ -81,3 +84,32 @@ export const WIRINGS = [
   ['kafkaDestination(): pino(opts, dest), then dest.end()', 'pino-destination', 1],
   ['winston: new KafkaTransport(), then logger.end()', 'winston', 3]
 ]
+
+/**
+ * A test file's frame: its brokers, and `test` that runs a subtest only when there are some
+ * (without a broker the file fails, never skips, saying how to get one, and installs nothing);
+ * `tempDir(prefix)` makes a directory removed when the file ends.
+ */
+export function packagedFile (t) {
+  let found
+  try {
+    found = brokers()
+  } catch (err) {
+    t.fail(err.message)
+  }
+  const temps = []
+  t.teardown(() => {
+    for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    brokers: found,
+    test: (...args) => { if (found !== undefined) t.test(...args) },
+    tempDir: (prefix) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+      temps.push(dir)
+      return dir
+    },
+    /** Remove `dir` too when the file ends. */
+    removeLater: (dir) => { temps.push(dir) }
+  }
+}

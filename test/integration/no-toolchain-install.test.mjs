@@ -8,34 +8,16 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { brokers, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
+import { createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 import { ROOT as root, ended, newApp, packRepo, seconds, tail } from '../helpers/packaged.mjs'
-import { checkInKafka, ENGINE_NOTICE, N, ndjson, noise, runAsUser, WIRINGS } from '../helpers/packaged-app.mjs'
+import { checkInKafka, ENGINE_NOTICE, N, ndjson, noise, packagedFile, runAsUser, WIRINGS } from '../helpers/packaged-app.mjs'
 
 const APP = path.join(root, 'test', 'fixtures', 'packaged', 'app.mjs')
 const MINUTE = 60000
 
-// without a broker this file fails (never skips), saying how to get one, and installs nothing
-let BROKERS
-try {
-  BROKERS = brokers()
-} catch (err) {
-  t.fail(err.message)
-}
-const test = (...args) => { if (BROKERS !== undefined) t.test(...args) }
+const { brokers: BROKERS, test, tempDir, removeLater } = packagedFile(t)
 t.setTimeout(12 * MINUTE)
-
-const temps = []
-function tempDir (prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  temps.push(dir)
-  return dir
-}
-t.teardown(() => {
-  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true })
-})
 
 // ---- a machine without a toolchain: a PATH with none ----
 
@@ -84,7 +66,7 @@ function installed () {
     const bin = toolchainFreeBin()
     const env = toolchainFreeEnv(bin)
     const app = newApp('klt-app-no-toolchain-')
-    temps.push(app)
+    removeLater(app)
     const install = await runAsUser('npm', ['install', pack.tarball, 'pino@10', 'winston@3', '--no-audit', '--no-fund'], { cwd: app, env, timeoutMs: 5 * MINUTE })
     fs.copyFileSync(APP, path.join(app, 'app.mjs'))
     return { pack, bin, env, app, install }

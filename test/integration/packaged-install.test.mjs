@@ -9,38 +9,20 @@
 // that `kafka-log-transport` resolves to the installed copy.
 import t from 'tap'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { brokers, createTopic, uniqueTopic } from '../helpers/kafka.mjs'
+import { createTopic, uniqueTopic } from '../helpers/kafka.mjs'
 import { ROOT as root, ended, installPackaged, newApp as newAppDir, packRepo, seconds, tail } from '../helpers/packaged.mjs'
-import { checkInKafka, N, ndjson, noise, runAsUser as run, WIRINGS as wirings } from '../helpers/packaged-app.mjs'
+import { checkInKafka, N, ndjson, noise, packagedFile, runAsUser as run, WIRINGS as wirings } from '../helpers/packaged-app.mjs'
 
 const APP = path.join(root, 'test', 'fixtures', 'packaged', 'app.mjs')
 const MINUTE = 60000
 // node-rdkafka compiles librdkafka from source during the install: minutes on 2 busy cores
 const INSTALL_MS = 10 * MINUTE
 
-// without a broker this file fails (never skips), saying how to get one, and installs nothing
-let BROKERS
-try {
-  BROKERS = brokers()
-} catch (err) {
-  t.fail(err.message)
-}
-const test = (...args) => { if (BROKERS !== undefined) t.test(...args) }
+const { brokers: BROKERS, test, tempDir, removeLater } = packagedFile(t)
 
 // the whole file: pack, one npm install, four wirings, the fallback copy, pnpm
 t.setTimeout(25 * MINUTE)
-
-const temps = []
-function tempDir (prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  temps.push(dir)
-  return dir
-}
-t.teardown(() => {
-  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true })
-})
 
 // ---- the tarball, and one npm install of it reused by the subtests below ----
 
@@ -62,7 +44,7 @@ async function packed () {
 /** A fresh app directory, as `npm init` would leave it for an ESM app. */
 function newApp (prefix) {
   const dir = newAppDir(prefix)
-  temps.push(dir)
+  removeLater(dir)
   return dir
 }
 
@@ -72,7 +54,7 @@ function install () {
     const tarball = await packed()
     try {
       const i = await installPackaged({ tarball, deps: ['pino@10', 'winston@3'], run, timeoutMs: INSTALL_MS })
-      temps.push(i.app)
+      removeLater(i.app)
       fs.copyFileSync(APP, path.join(i.app, 'app.mjs'))
       return { ...i.install, app: i.app }
     } catch (err) {

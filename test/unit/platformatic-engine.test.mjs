@@ -4,7 +4,8 @@
 import t from 'tap'
 import { compatibilityPartitioner, ProtocolError, MultipleErrors, UserError } from '@platformatic/kafka'
 import { ConfigError, KafkaLogProducer } from 'kafka-log-transport'
-import { buildRdkafkaConfig, createPlatformaticProducer, errorText, kafkaCode, platformaticSettings, resolveOptions, retriable } from '../../dist/internal.js'
+import fc from 'fast-check'
+import { buildRdkafkaConfig, createPlatformaticProducer, errorText, kafkaCode, keyHash, murmur2, platformaticSettings, resolveOptions, retriable } from '../../dist/internal.js'
 import { thrown } from '../helpers/thrown.mjs'
 
 const config = (options) => buildRdkafkaConfig(resolveOptions({ brokers: 'a:9092,b:9093', topic: 'logs', ...options }))
@@ -62,8 +63,18 @@ t.test('keys land where the Java client puts them (Kafka\'s own murmur2 test vec
     ['a-little-bit-longer-string', -1486304829], ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971], ['abc', 479470107]]
   for (const [key, murmur] of vectors) {
     // the Java client: toPositive(murmur2(key)) % partitions; the engine applies the modulo
-    t.equal(compatibilityPartitioner({}, Buffer.from(key)), murmur & 0x7fffffff, key)
+    t.equal(murmur2(Buffer.from(key)), murmur, `murmur2(${key})`)
+    t.equal(keyHash(Buffer.from(key)), murmur & 0x7fffffff, `the partitioner's number for ${key}`)
+    t.equal(compatibilityPartitioner({}, Buffer.from(key)), murmur & 0x7fffffff, `the engine's own Java-compatible partitioner agrees (${key})`)
   }
+})
+
+t.test('our murmur2 in 32-bit arithmetic agrees with the engine\'s BigInt one on every length and byte', async (t) => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+    const key = Buffer.from(bytes)
+    return keyHash(key) === compatibilityPartitioner({}, key)
+  }), { numRuns: 20000 })
+  t.pass('20,000 generated keys')
 })
 
 t.test('errors in librdkafka\'s terms', async (t) => {

@@ -69,6 +69,8 @@ export interface EngineProducer {
    * process exit. node-rdkafka has none: librdkafka's threads send on while the exit waits.
    */
   takeHeld?: () => HeldRecord[]
+  /** The resources it keeps the event loop alive with while connected, as process.getActiveResourcesInfo() names them (node-rdkafka's are not listed there). */
+  ownResources?: () => string[]
 }
 
 /** A record an engine gives back at exit, as produce() took it. */

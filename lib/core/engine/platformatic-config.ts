@@ -3,6 +3,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import type { RdkafkaConfig } from '../config/rdkafka-config'
 import type { RdkafkaValue } from '../config/types'
 import { ConfigError } from '../errors'
+import { keyHash } from './murmur2'
 
 /** What the pure-JS engine runs with, read from the librdkafka configuration the core builds. */
 export interface PlatformaticSettings {
@@ -132,8 +133,8 @@ export function platformaticSettings (config: RdkafkaConfig): PlatformaticSettin
 
 type ClientOptions = import('@platformatic/kafka').ProducerOptions<Buffer, Buffer, Buffer, Buffer>
 
-/** The engine's client options for `s`; `partitioner`: its Java-compatible one, `token`: the OAUTHBEARER token now. */
-export function clientOptions (s: PlatformaticSettings, partitioner: NonNullable<ClientOptions['partitioner']>, token: () => string): ClientOptions {
+/** The engine's client options for `s`; `token`: the OAUTHBEARER token now. */
+export function clientOptions (s: PlatformaticSettings, token: () => string): ClientOptions {
   return {
     clientId: s.clientId,
     bootstrapBrokers: s.brokers,
@@ -141,9 +142,9 @@ export function clientOptions (s: PlatformaticSettings, partitioner: NonNullable
     acks: s.acks,
     compression: s.compression,
     // a key lands where the Java client (and librdkafka's murmur2_random) puts it: murmur2,
-    // sign bit cleared, modulo the partitions (its default partitioner keeps the sign bit's
-    // place, and 130 of 300 keys land elsewhere); a keyless record comes with its partition
-    partitioner,
+    // sign bit cleared, modulo the partitions (the engine's default partitioner keeps the sign
+    // bit's place, and 130 of 300 keys land elsewhere); a keyless record comes with its partition
+    partitioner: (_message, key) => keyHash(key as Buffer),
     // as librdkafka's producer (allow.auto.create.topics): the broker decides
     autocreateTopics: true,
     timeout: s.requestTimeoutMs,

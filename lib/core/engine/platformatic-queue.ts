@@ -1,6 +1,6 @@
 import type { MessageToProduce } from '@platformatic/kafka'
 import { Fifo } from '../fifo'
-import type { EngineHeaders } from './engine'
+import type { EngineHeaders, EngineReport } from './engine'
 
 /** A record the pure-JS engine holds until Kafka acknowledges it. */
 export interface Pending {
@@ -57,7 +57,8 @@ export class PendingQueue {
 
 /** A record as the engine writes it. `sticky`: the partition of this request's keyless records. */
 export function toMessage (r: Pending, sticky: number): MessageToProduce {
-  const m: MessageToProduce = { topic: r.topic, value: r.value, headers: headerMap(r.headers) }
+  const m: MessageToProduce = { topic: r.topic, value: r.value }
+  if (r.headers.length > 0) m.headers = headerMap(r.headers)
   if (r.key !== undefined) m.key = r.key
   else m.partition = sticky
   // librdkafka stamps a record without a time (null, 0) at produce(); so do we (left unset,
@@ -91,4 +92,12 @@ function headerMap (headers: EngineHeaders): Map<Buffer, Buffer> {
     }
   }
   return map
+}
+
+/** The delivery report of `r` (its partition and offset are not known here); its value with `withValue`. */
+export function reportOf (r: Pending, withValue: boolean): EngineReport {
+  const report: EngineReport = { topic: r.topic, partition: -1, offset: -1, key: r.key ?? null, opaque: r.opaque, size: r.value.length }
+  if (withValue) report.value = r.value
+  if (r.timestamp !== null) report.timestamp = r.timestamp
+  return report
 }

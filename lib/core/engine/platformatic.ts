@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
 import type { Producer as PlatformaticClient } from '@platformatic/kafka'
 import type { RdkafkaConfig } from '../config/rdkafka-config'
 import { ConfigError } from '../errors'
 import type { EngineError, EngineHandlers, EngineHeaders, EngineProducer, EngineReport, HeldRecord } from './engine'
 import { causeText, engineError, errorText, kafkaCode, LOCAL, refusalText, retriable, writtenPartitions } from './platformatic-errors'
 import { clientOptions, platformaticSettings, type PlatformaticSettings } from './platformatic-config'
-import { PendingQueue, toMessage, type Pending } from './platformatic-queue'
+import { keyHash } from './murmur2'
+import { PendingQueue, reportOf, toMessage, type Pending } from './platformatic-queue'
 
 let nextName = 1
 
@@ -22,19 +24,15 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
   #client: PlatformaticClient | undefined
   #token: string | undefined
   readonly #queue = new PendingQueue()
-  /** The Java client's partitioner, once the engine is loaded. */
-  #partitioner: ((message: unknown, key: Buffer) => number) | undefined
   #inflight = 0
   #sending: readonly Pending[] = [] // the request in flight's records
   #connected = false
-  /** A request failed: the next waits for the backoff. */
-  #backingOff = false
+  #backingOff = false // a request failed: the next waits for the backoff
   #sendTimer: NodeJS.Timeout | undefined
   #reports: Array<[EngineError | null, EngineReport]> = []
   #statsTimer: NodeJS.Timeout | undefined
-  /** Keeps the process alive while records are held (see #hold). */
-  #holdTimer: NodeJS.Timeout | undefined
-  #sent = 0
+  #holdTimer: NodeJS.Timeout | undefined // keeps the process alive while records are held (#hold)
+  #sent = 0 // records and bytes acknowledged, for the statistics
   #sentBytes = 0
   readonly #idle: Array<() => void> = []
 
@@ -90,7 +88,7 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
     this.#sent += batch.length
     for (const r of batch) {
       this.#sentBytes += r.value.length
-      if (this.#settings.allReports) this.#reports.push([null, this.#report(r)])
+      if (this.#settings.allReports) this.#reports.push([null, reportOf(r, this.#settings.reportValues)])
     }
   }
 
@@ -115,12 +113,12 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
         for (const r of batch) r.alone = true
         this.#queue.putBack(batch)
       } else {
-        for (const r of batch) this.#reports.push([engineError(code, message), this.#report(r)])
+        for (const r of batch) this.#reports.push([engineError(code, message), reportOf(r, this.#settings.reportValues)])
       }
       return
     }
     if (/^Unknown topic/.test(message)) {
-      for (const r of batch) this.#reports.push([engineError(3, `Broker: Unknown topic or partition (${message})`), this.#report(r)])
+      for (const r of batch) this.#reports.push([engineError(3, `Broker: Unknown topic or partition (${message})`), reportOf(r, this.#settings.reportValues)])
       return
     }
     // refused credentials end the producer, as librdkafka's fatal SASL errors do (a refused certificate is retried)
@@ -136,22 +134,15 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
   #expire (): void {
     const deadline = Date.now() - this.#settings.messageTimeoutMs
     for (const r of this.#queue.takeWhile((r) => r.at <= deadline)) {
-      this.#reports.push([engineError(LOCAL.MSG_TIMED_OUT, 'Local: Message timed out', { isRetriable: true }), this.#report(r)])
+      this.#reports.push([engineError(LOCAL.MSG_TIMED_OUT, 'Local: Message timed out', { isRetriable: true }), reportOf(r, this.#settings.reportValues)])
     }
   }
 
   /** The partition the engine gave `r` (-1 when its topic's partitions are not known). */
   #partitionOf (r: Pending, sticky: number): number {
     const count = this.#client?.currentMetadata?.topics.get(r.topic)?.partitionsCount
-    if (count === undefined || count === 0 || this.#partitioner === undefined) return -1
-    return (r.key === undefined ? sticky : this.#partitioner(null, r.key)) % count
-  }
-
-  #report (r: Pending): EngineReport {
-    const report: EngineReport = { topic: r.topic, partition: -1, offset: -1, key: r.key ?? null, opaque: r.opaque, size: r.value.length }
-    if (this.#settings.reportValues) report.value = r.value
-    if (r.timestamp !== null) report.timestamp = r.timestamp
-    return report
+    if (count === undefined || count === 0) return -1
+    return (r.key === undefined ? sticky : keyHash(r.key)) % count
   }
 
   #settled (): void {
@@ -163,8 +154,8 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
     for (const done of this.#idle.splice(0)) done()
   }
 
-  // the process stays alive while records are held, through an outage too (as node-rdkafka's
-  // handles keep it); all acknowledged, its sockets let it end (node-rdkafka's connection suspends itself)
+  // records held keep the process alive, through an outage too (its sockets are gone then), as
+  // librdkafka's do; connected and idle, the connection's idle suspension discounts its sockets
   #hold (holding: boolean): void {
     if (holding) {
       this.#holdTimer ??= setInterval(() => {}, 2 ** 30)
@@ -172,7 +163,16 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
     }
     clearInterval(this.#holdTimer)
     this.#holdTimer = undefined
-    for (const [, connection] of this.#client?.connections ?? []) connection.socket?.unref()
+  }
+
+  /** Its open sockets, as process.getActiveResourcesInfo() names them (one TCPSocketWrap each, TLS too). */
+  ownResources (): string[] {
+    const own: string[] = []
+    for (const [, connection] of this.#client?.connections ?? []) {
+      const socket = connection.socket as Socket | undefined // none before it connects
+      if (socket !== undefined && !socket.destroyed) own.push('TCPSocketWrap')
+    }
+    return own
   }
 
   poll (): void {
@@ -221,9 +221,8 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
 
   #createClient (): PlatformaticClient {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Producer, compatibilityPartitioner } = require('@platformatic/kafka') as typeof import('@platformatic/kafka')
-    this.#partitioner = compatibilityPartitioner as (message: unknown, key: Buffer) => number
-    return new Producer(clientOptions(this.#settings, compatibilityPartitioner, () => this.#token ?? ''))
+    const { Producer } = require('@platformatic/kafka') as typeof import('@platformatic/kafka')
+    return new Producer(clientOptions(this.#settings, () => this.#token ?? ''))
   }
 
   isConnected (): boolean { return this.#connected }

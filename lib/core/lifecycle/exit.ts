@@ -143,12 +143,13 @@ export function unregisterExit (p: ExitParticipant): void {
  * True when nothing but unref'd timers and native handles keeps the event loop alive:
  * the point where Node would exit if node-rdkafka's handles did not hold it open.
  */
-export function processIsIdle (): boolean {
+export function processIsIdle (own: readonly string[] = []): boolean {
   const active = process.getActiveResourcesInfo()
   if (active.length === 0) return true
   // stdout/stderr on a pipe or TTY are listed as ref'd handles, yet they never keep the
-  // loop alive on their own (writes to them are synchronous here): discount them
-  for (const type of stdioResourceTypes()) {
+  // loop alive on their own (writes to them are synchronous here): discount them, and what
+  // the caller says is its own (the connection asking)
+  for (const type of [...stdioResourceTypes(), ...own]) {
     const i = active.indexOf(type)
     if (i >= 0) active.splice(i, 1)
   }
