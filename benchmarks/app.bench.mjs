@@ -24,7 +24,8 @@
 //     the two Kafka wirings with per-record headers (logHeaders ['level'], ['log-id'], true; by
 //     default these JSON lines get none): what the headers cost. And each wiring once more
 //     logging a single line: what it costs to start, so the per-line figure splits into
-//     start-up CPU (paid once) and CPU per line after it.
+//     start-up CPU (paid once) and CPU per line after it. And the two Kafka wirings on the
+//     pure-JS engine (KLT_ENGINE=platformatic: what an install without a C toolchain runs).
 //   node benchmarks/app.bench.mjs [--quick] [--checkout] [--rounds 2] [--cpu-rounds 5] [--seconds 8] [--lines 300000]
 //   node benchmarks/app.bench.mjs --report   (the tables again from results-app.json's rows)
 // --quick (the smoke run of test/integration/bench-smoke.test.mjs) and --checkout run every app
@@ -63,6 +64,9 @@ const CHECKOUT = PACKAGED ? ['noop', ...KAFKA] : []
 // CPU only: the Kafka wirings with per-record headers asked for (by default a JSON line gets none)
 const HEADER_SETS = { level: "['level']", 'log-id': "['log-id']", all: 'true' }
 const LEAN = KAFKA.flatMap((w) => Object.keys(HEADER_SETS).map((h) => `${w}:${h}`))
+// CPU only: the Kafka wirings on the pure-JS engine, @platformatic/kafka (an install without a
+// C toolchain; issue #29), from the same install (KLT_ENGINE=platformatic)
+const ENGINES = KAFKA.map((w) => `${w}+platformatic`)
 // CPU only, one line logged: start-up (the wiring's, and kcat's, fixed cost)
 const STARTUP = ['noop', 'stdout', ...KAFKA, 'kcat'].map((w) => `${w}@1`)
 const LABEL = {
@@ -73,7 +77,9 @@ const LABEL = {
   destination: 'kafkaDestination()',
   kcat: 'kcat -P -l (alone)',
   'checkout/worker': 'worker target, from the checkout',
-  'checkout/destination': 'kafkaDestination(), from the checkout'
+  'checkout/destination': 'kafkaDestination(), from the checkout',
+  'worker+platformatic': 'worker target, on @platformatic/kafka',
+  'destination+platformatic': 'kafkaDestination(), on @platformatic/kafka'
 }
 const log = (m) => process.stderr.write(`[bench] ${m}\n`)
 // the middle value; with an even count, the mean of the two middle ones
@@ -222,14 +228,15 @@ function treeCpu (command, cwd) {
 /** A CPU variant: [checkout/]wiring[:headers][@lines]. */
 async function cpuRound (variant, brokers, round, files, startFiles) {
   const [place, rest] = variant.startsWith('checkout/') ? ['checkout', variant.slice('checkout/'.length)] : ['app', variant]
-  const [name, at] = rest.split('@')
+  const [named, at] = rest.split('@')
+  const [name, engine] = named.split('+')
   const [wiring, headers = ''] = name.split(':')
   const lines = at === undefined ? LINES : Number(at)
   const input = at === undefined ? files : startFiles
   const topic = await createTopic(`bench-app-cpu-${wiring}-${Date.now()}`, { partitions: 6, bootstrap: brokers })
   const q = (s) => `'${s}'`
   const dir = appsDir(place)
-  const app = `${q(process.execPath)} ${q(path.join(dir, 'pino-app.mjs'))}`
+  const app = `${engine === undefined ? '' : `KLT_ENGINE=${engine} `}${q(process.execPath)} ${q(path.join(dir, 'pino-app.mjs'))}`
   const kcat = `kcat ${kcatArgs(brokers, topic).map(q).join(' ')}`
   const command = {
     noop: `${app} noop ${brokers} ${topic} ${lines} >/dev/null`,
@@ -275,7 +282,7 @@ async function runAll () {
       for (const wiring of WIRINGS) results.http.push(await httpRound(wiring, brokers, round))
     }
     // each checkout variant right after its packaged twin: the two see the same load
-    const variants = [...WIRINGS.flatMap((w) => CHECKOUT.includes(w) ? [w, `checkout/${w}`] : [w]), 'kcat', ...LEAN, ...STARTUP]
+    const variants = [...WIRINGS.flatMap((w) => CHECKOUT.includes(w) ? [w, `checkout/${w}`] : [w]), 'kcat', ...ENGINES, ...LEAN, ...STARTUP]
     for (let round = 1; round <= CPU_ROUNDS; round++) {
       for (const variant of variants) results.cpu.push(await cpuRound(variant, brokers, round, files, startFiles))
     }
@@ -351,9 +358,11 @@ function summarize ({ http, cpu, install }) {
     const us = w === 'kcat' ? kcatSteadyUs : ((cpuOf(w) - cpuOf(`${w}@1`)) - (cpuOf('noop') - cpuOf('noop@1'))) / LINES * 1e6
     return { wiring: w, startS, usPerLine: us, toKcat: us / kcatSteadyUs }
   })
+  // runs saved before the engine variants have none
+  const engines = ENGINES.filter((v) => cpu.some((r) => r.wiring === v)).map((v) => ({ wiring: v, ...shipOf(v) }))
   const lost = [...http, ...cpu].reduce((a, r) => a + r.lost, 0)
   const describe = (install.installed ?? install.checkout)?.describeProducePath
-  return { date: results.date, rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, from: FROM, describeProducePath: describe, kcatUsPerLine: kcatUs, agentUsPerLine: agentUs, rows, checkout, headerSets, steady, lost }
+  return { date: results.date, rounds: ROUNDS, cpuRounds: CPU_ROUNDS, seconds: SECONDS, lines: LINES, from: FROM, describeProducePath: describe, kcatUsPerLine: kcatUs, agentUsPerLine: agentUs, rows, checkout, engines, headerSets, steady, lost }
 }
 
 function report (s) {
@@ -389,6 +398,13 @@ function report (s) {
           'Packaged against the checkout (the goal: within ±10%): shipping CPU per line, and the whole process tree\'s CPU for the run (not a difference, so the steadier figure; per round, the two ran back to back):', '',
           '| wiring | packaged µs/line | checkout µs/line | packaged ÷ checkout, shipping CPU | packaged ÷ checkout, tree CPU (per round) |', '|---|---|---|---|---|',
           ...s.checkout.map((c) => `| ${LABEL[c.wiring]} | ${f(c.packaged.usPerLine, 1)} | ${f(c.checkout.usPerLine, 1)} | ${f(c.shipRatio)} | ${f(c.treeRatio)} (${c.treeRatios.map((x) => f(x)).join(', ')}) |`), ''
+        ]),
+    ...(s.engines.length === 0
+      ? []
+      : [
+          'The Kafka wirings on the pure-JS engine, @platformatic/kafka (what an install without a C toolchain runs; `KLT_ENGINE=platformatic` in the same install): shipping CPU per line (the goal, issue #29: the worker target at most the agent way\'s):', '',
+          '| wiring | shipping CPU µs/line | × kcat alone | × the agent way |', '|---|---|---|---|',
+          ...s.engines.map((c) => `| ${LABEL[c.wiring]} | ${cpuCells(c)} |`), ''
         ]),
     'Shipping CPU per line (× kcat alone) by the per-record headers asked for (`logHeaders`; by default a JSON line gets none; `true` sends `content-type`, `log-id` and `level` on these lines, and `traceparent` where a line has trace fields):', '',
     `| wiring | default (none) | ${Object.values(HEADER_SETS).map((h) => `\`${h}\``).join(' | ')} |`, `|---|---|${Object.keys(HEADER_SETS).map(() => '---|').join('')}`,
