@@ -23,9 +23,9 @@ const log = (m) => process.stderr.write(`[test] ${m}\n`)
 // run a second time on node-rdkafka's produce() when the native batch path is built
 const PRODUCE_PATH_FILES = ['core-delivery', 'produce-consume', 'shared-connection', 'overflow', 'unknown-topic', 'pino-delivery', 'timestamps']
   .map((name) => `test/integration/${name}.test.mjs`)
-// and on the pure-JS engine, with the Java client's partitions, winston, TLS + SCRAM, OAUTHBEARER
-// and the exits (what it holds at process.exit() goes to a rescue process) besides
-const ENGINE_FILES = [...PRODUCE_PATH_FILES, ...['java-partitioning', 'winston-delivery', 'security', 'oauthbearer', 'core-exit', 'pino-exit', 'winston-exit']
+// and on the pure-JS engine, with the Java client's partitions, winston, TLS + SCRAM, OAUTHBEARER,
+// the exits (what it holds at process.exit() goes to a rescue process) and the CLI besides
+const ENGINE_FILES = [...PRODUCE_PATH_FILES, ...['java-partitioning', 'winston-delivery', 'security', 'oauthbearer', 'core-exit', 'pino-exit', 'winston-exit', 'cli-pipe', 'cli-watch']
   .map((name) => `test/integration/${name}.test.mjs`)]
 
 let kafka

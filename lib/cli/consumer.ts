@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { KafkaConsumer, LibrdKafkaError, Message } from 'node-rdkafka'
 import { CliError, redactText } from './args'
 import { ConfigError } from '../index'
-import { loadRdkafka } from '../internal'
+import { chooseEngine, loadRdkafka } from '../internal'
 
 /** One assigned partition and where reading starts and (for `--no-follow`) ends. */
 export interface PartitionRange {
@@ -22,6 +22,37 @@ export interface OpenOptions {
   from: 'beginning' | 'end'
 }
 
+/** A message as `tail` and `watch` read it, from either engine's reader. */
+export interface ReadMessage {
+  topic: string
+  partition: number
+  offset: number
+  value: Buffer | null
+  key?: Buffer | string | null
+  timestamp?: number
+  headers?: Array<Record<string, unknown>>
+}
+
+/** How `tail` and `watch` read partitions (node-rdkafka's consumer, or the pure-JS engine's). */
+export interface TopicReader {
+  readonly ranges: PartitionRange[]
+  /** Up to a batch of messages: what has been fetched, or what arrives within ~25 ms. */
+  consume: () => Promise<ReadMessage[]>
+  /** Next offset to read per partition (`topic\0partition`). */
+  positions: () => Map<string, number>
+  /** Disconnect, bounded. */
+  close: (timeoutMs?: number) => Promise<void>
+}
+
+/** A reader on the engine this install runs (`KLT_ENGINE` decides in tests): node-rdkafka when it loads, else the pure-JS one. */
+export async function openReader (o: OpenOptions): Promise<TopicReader> {
+  if (chooseEngine('auto') === 'rdkafka') return await LogConsumer.open(o)
+  // loaded when chosen, as the producer loads the second engine
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PlatformaticReader } = require('./reader-platformatic') as typeof import('./reader-platformatic')
+  return await PlatformaticReader.open(o)
+}
+
 const BATCH = 1000
 
 /** node-rdkafka's errors are Errors in practice; make sure of it for rejections. */
@@ -38,7 +69,7 @@ const CONSUME_WAIT_MS = 25
  * and `watch` observe a topic without disturbing anyone's consumer group. Every broker
  * call has a timeout, so an unreachable broker is an error, never a hang.
  */
-export class LogConsumer {
+export class LogConsumer implements TopicReader {
   readonly #consumer: KafkaConsumer
   readonly #rdkafka: Record<string, string>
   readonly ranges: PartitionRange[]

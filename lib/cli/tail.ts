@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream'
 import {
   COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, runCommand, showProperties, str, type CliIo
 } from './args'
-import { LogConsumer } from './consumer'
+import { openReader } from './consumer'
 import { formatRecord, headerMap, parseLevel, type FormatOptions } from './format'
 import { drainedOrGone } from '../internal'
 
@@ -74,7 +74,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`tail: brokers=${brokers} topics=${topics.join(',')} from=${flag(s, 'from-beginning') ? 'beginning' : 'end'} ` +
         `follow=${follow} ${showProperties(rdkafka)}\n`)
     }
-    const consumer = await LogConsumer.open({ brokers, topics, rdkafka, timeoutMs, from: flag(s, 'from-beginning') ? 'beginning' : 'end' })
+    const consumer = await openReader({ brokers, topics, rdkafka, timeoutMs, from: flag(s, 'from-beginning') ? 'beginning' : 'end' })
     if (flag(s, 'verbose')) io.stderr.write(`tail: reading ${consumer.ranges.length} partition(s)${follow ? ', following' : ' up to their current end'}\n`)
     let stdoutGone = false
     const onStdoutError = (): void => { stdoutGone = true } // EPIPE (e.g. `| head`): stop quietly

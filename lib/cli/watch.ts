@@ -5,7 +5,7 @@ import {
   COMMON_OPTIONS, EXIT, consumerSettings, UsageError, flag, runCommand, parseDuration, parseNumber, showProperties, sleep, str,
   type CliIo
 } from './args'
-import { LogConsumer } from './consumer'
+import { openReader } from './consumer'
 import { headerMap, parseFields, recordLevel, serviceOf } from './format'
 import { TrafficWatch, alertJson, alertLine, checkWatchConfig, watchPrometheus, type AlertKind, type WatchConfig, type WatchEvent } from './rates'
 
@@ -130,7 +130,7 @@ export function run (argv: string[], io: CliIo): Promise<number> {
         `${showProperties(rdkafka)}\n`)
     }
 
-    const consumer = await LogConsumer.open({ brokers, topics, rdkafka, timeoutMs, from: 'end' })
+    const consumer = await openReader({ brokers, topics, rdkafka, timeoutMs, from: 'end' })
     const watch = new TrafficWatch(config, Date.now())
     const alertsTotal: Record<AlertKind, number> = { drop: 0, spike: 0 }
     let server: Server | undefined

@@ -10,6 +10,7 @@ import { keyHash } from './murmur2'
 import { PendingQueue, reportOf, toMessage, type Pending } from './platformatic-queue'
 
 let nextName = 1
+const PROBE_AGAIN_MS = 250 // between two tries of a connect attempt while no broker answers
 
 /**
  * A producer over @platformatic/kafka (pure JS) that behaves as node-rdkafka's does for the
@@ -191,7 +192,8 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
       return
     }
     this.#client = client
-    const timer = setTimeout(() => { done(engineError(LOCAL.TIMED_OUT, `Local: Timed out (no broker answered within ${options.timeout} ms)`)) }, options.timeout)
+    let last: EngineError | undefined
+    const timer = setTimeout(() => { done(last ?? engineError(LOCAL.TIMED_OUT, `Local: Timed out (no broker answered within ${options.timeout} ms)`)) }, options.timeout)
     let ended = false
     const done = (err: EngineError | null): void => {
       if (ended) return
@@ -205,18 +207,19 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
       }
       cb(err)
     }
-    // one try: the connection retries an attempt by itself, and a refusal is said at once
-    client.metadata({ topics: [], retries: 0 }, (err) => {
-      if (err === null || err === undefined) {
-        done(null)
-        return
-      }
-      // what librdkafka would have logged: the core tells refused credentials or certificates
-      // by it (also when this attempt has timed out meanwhile: the next one reports it)
-      const refusal = refusalText(err)
-      if (refusal !== undefined) this.emit('event.refusal', refusal)
-      done(engineError(kafkaCode(err) || LOCAL.TRANSPORT, err instanceof Error ? `${err.message}${causeText(err)}` : String(err)))
-    })
+    // as librdkafka's connect: no broker yet, it tries again until the attempt's time is up
+    // (its timer keeps the process alive meanwhile); a refusal is said at once
+    const probe = (): void => {
+      client.metadata({ topics: [], retries: 0 }, (err) => {
+        if (err === null || err === undefined) { done(null); return }
+        // what librdkafka would have logged: the core tells refused credentials or certificates by it
+        const refusal = refusalText(err)
+        if (refusal !== undefined) this.emit('event.refusal', refusal)
+        last = engineError(kafkaCode(err) || LOCAL.TRANSPORT, err instanceof Error ? `${err.message}${causeText(err)}` : String(err))
+        if (refusal !== undefined) done(last); else if (!ended) setTimeout(probe, PROBE_AGAIN_MS).unref()
+      })
+    }
+    probe()
   }
 
   #createClient (): PlatformaticClient {
@@ -251,11 +254,7 @@ export class PlatformaticProducer extends EventEmitter implements EngineProducer
       if (i >= 0) this.#idle.splice(i, 1)
       cb(engineError(LOCAL.TIMED_OUT, 'Local: Timed out'))
     }, timeoutMs)
-    const done = (): void => {
-      clearTimeout(timer)
-      this.poll()
-      cb(null)
-    }
+    const done = (): void => { clearTimeout(timer); this.poll(); cb(null) }
     this.#idle.push(done)
     this.#schedule()
   }

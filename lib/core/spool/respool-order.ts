@@ -1,3 +1,4 @@
+import { Fifo } from '../fifo'
 import type { EncodedRecord } from '../record/record'
 
 const PENDING = 0
@@ -17,9 +18,8 @@ interface Handed {
  * within `messageTimeoutMs`), so a key's records keep their order on disk.
  */
 export class RespoolOrder {
-  /** Handed to librdkafka, oldest first, from `#head` on; reported ones stay until the head passes them. */
-  #queue: Handed[] = []
-  #head = 0
+  /** Handed to librdkafka, oldest first; reported ones stay until every older one is reported. */
+  readonly #queue = new Fifo<Handed>()
   readonly #byRecord = new Map<EncodedRecord, Handed>()
   #held = 0
 
@@ -44,33 +44,18 @@ export class RespoolOrder {
     this.#byRecord.delete(r)
     h.state = timedOut ? TIMED_OUT : SETTLED
     if (timedOut) this.#held++
-    const queue = this.#queue
-    while (this.#head < queue.length) {
-      const older = queue[this.#head] as Handed
-      if (older.state === PENDING) break
-      this.#head++
+    for (let older = this.#queue.at(0); older !== undefined && older.state !== PENDING; older = this.#queue.at(0)) {
+      this.#queue.shift()
       if (older.state === TIMED_OUT) {
         this.#held--
         respool(older.r)
       }
     }
-    if (this.#head === queue.length) {
-      this.#queue = []
-      this.#head = 0
-    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head)
-      this.#head = 0
-    }
   }
 
   /** At close or exit: what waits goes now (oldest first); nothing more is followed. */
   release (respool: (r: EncodedRecord) => void): void {
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const h = this.#queue[i] as Handed
-      if (h.state === TIMED_OUT) respool(h.r)
-    }
-    this.#queue = []
-    this.#head = 0
+    for (const h of this.#queue.clear()) if (h.state === TIMED_OUT) respool(h.r)
     this.#byRecord.clear()
     this.#held = 0
   }
