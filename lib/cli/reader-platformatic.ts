@@ -64,6 +64,8 @@ export class PlatformaticReader implements TopicReader {
         autocommit: false
       })
       self.#stream.on('error', (err: Error) => { self.#failed = err })
+      // a stream that ended is said, never waited on
+      self.#stream.on('close', () => { self.#failed ??= new Error('the consumer stream closed') })
     } catch (err) {
       await self.close(1000)
       if (err instanceof CliError) throw err
