@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Consumer, Message, MessagesStream } from '@platformatic/kafka'
 import { CliError, redactText } from './args'
 import type { OpenOptions, PartitionRange, ReadMessage, TopicReader } from './consumer'
-import { errorText, kafkaCode, platformaticSettings } from '../internal'
+import { bounded, errorText, kafkaCode, platformaticSettings } from '../internal'
 
 const BATCH = 1000
 // as long as node-rdkafka's reader waits for more before it hands a batch over
@@ -47,8 +47,8 @@ export class PlatformaticReader implements TopicReader {
     })
     const self = new PlatformaticReader(consumer, o.rdkafka, [])
     try {
-      const offsets = await bounded(consumer.listOffsets({ topics: o.topics }), o.timeoutMs, `no answer from ${o.brokers}`)
-      const lows = o.from === 'beginning' ? await bounded(consumer.listOffsets({ topics: o.topics, timestamp: -2n }), o.timeoutMs, `no answer from ${o.brokers}`) : offsets
+      const offsets = await orTimeout(consumer.listOffsets({ topics: o.topics }), o.timeoutMs, `no answer from ${o.brokers}`)
+      const lows = o.from === 'beginning' ? await orTimeout(consumer.listOffsets({ topics: o.topics, timestamp: -2n }), o.timeoutMs, `no answer from ${o.brokers}`) : offsets
       for (const topic of o.topics) {
         const highs = offsets.get(topic)
         if (highs === undefined || highs.length === 0) throw new CliError(`topic "${topic}" does not exist at ${o.brokers}`)
@@ -86,10 +86,9 @@ export class PlatformaticReader implements TopicReader {
     if (stream === undefined) return []
     let out = this.#take(stream)
     if (out.length === 0) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => { clearTimeout(timer); stream.off('readable', done); resolve() }
-        const timer = setTimeout(done, CONSUME_WAIT_MS)
+      await bounded(CONSUME_WAIT_MS, (done) => {
         stream.once('readable', done)
+        return () => { stream.off('readable', done) }
       })
       out = this.#take(stream)
     }
@@ -120,12 +119,12 @@ export class PlatformaticReader implements TopicReader {
       await this.#stream?.close().catch(() => undefined)
       await this.#consumer.close(true).catch(() => undefined)
     })()
-    await bounded(closing, timeoutMs, 'close').catch(() => undefined)
+    await bounded(timeoutMs, (done) => { void closing.then(done); return () => {} })
   }
 }
 
-/** `p`, or a rejection after `ms`. */
-function bounded<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
+/** `p`'s value, or a rejection saying `what` did not come after `ms` (the core's `bounded` waits without failing). */
+function orTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`${what} within ${ms} ms`)) }, ms)
     timer.unref()
