@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { Consumer, Message, MessagesStream } from '@platformatic/kafka'
 import { CliError, redactText } from './args'
 import type { OpenOptions, PartitionRange, ReadMessage, TopicReader } from './consumer'
-import { bounded, errorText, kafkaCode, platformaticSettings } from '../internal'
+import { bounded, errorText, kafkaCode, platformaticSettings, retriable } from '../internal'
 
 const BATCH = 1000
 // as long as node-rdkafka's reader waits for more before it hands a batch over
 const CONSUME_WAIT_MS = 25
+const COORDINATOR_AGAIN_MS = 250
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 
@@ -57,12 +58,18 @@ export class PlatformaticReader implements TopicReader {
           self.ranges.push({ topic, partition, start, end: Number(high) })
         })
       }
-      self.#stream = await consumer.consume({
-        topics: o.topics,
-        mode: 'manual',
-        offsets: self.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: BigInt(r.start) })),
-        autocommit: false
-      })
+      const options = { topics: o.topics, mode: 'manual' as const, offsets: self.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: BigInt(r.start) })), autocommit: false }
+      // a fresh broker has no group coordinator yet (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, and
+      // other errors Kafka says a retry can mend): again, within the timeout
+      for (const deadline = Date.now() + o.timeoutMs; ;) {
+        try {
+          self.#stream = await consumer.consume(options)
+          break
+        } catch (err) {
+          if (kafkaCode(err) === 0 || !retriable(err) || Date.now() + COORDINATOR_AGAIN_MS > deadline) throw err
+          await new Promise((resolve) => setTimeout(resolve, COORDINATOR_AGAIN_MS))
+        }
+      }
       self.#stream.on('error', (err: Error) => { self.#failed = err })
       // a stream that ended is said, never waited on
       self.#stream.on('close', () => { self.#failed ??= new Error('the consumer stream closed') })
